@@ -1,0 +1,137 @@
+# Amber's build, test and demo entry points. `make help` lists them.
+
+include hack/versions.env
+
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+
+IMG ?= ghcr.io/amber-gdpr/amber:latest
+CONTROLLER_GEN := go tool controller-gen
+STATICCHECK := go tool staticcheck
+GINKGO := go tool ginkgo
+
+# The control plane (kube-apiserver, etcd, kwok, …) is built from source into this directory,
+# outside the clone; hack/controlplane/build.sh prints it and builds only what is missing.
+CONTROLPLANE_BIN = $(shell hack/controlplane/build.sh)
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: ## Generate the CRDs and the manager's RBAC role from kubebuilder markers.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:generateEmbeddedObjectMeta=true paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: ## Generate DeepCopy methods for the API types.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
+
+.PHONY: verify-generated
+verify-generated: generate manifests ## Fail when generated files differ from a fresh generation.
+	@if [ -n "$$(git status --porcelain -- api config)" ]; then \
+		echo "Generated files are out of date; run 'make generate manifests' and commit:"; \
+		git status --porcelain -- api config; git diff --stat -- api config; exit 1; fi
+
+.PHONY: fmt
+fmt: ## Run go fmt.
+	go fmt ./...
+
+.PHONY: lint
+lint: ## Run go vet and staticcheck.
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go vet ./...
+	go vet -tags e2e ./test/...
+	$(STATICCHECK) ./...
+	$(STATICCHECK) -tags e2e ./test/...
+
+.PHONY: test
+test: manifests generate ## Unit tests and envtest integration suites on a real kube-apiserver and etcd.
+	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go test ./... -count=1 -coverprofile cover.out
+
+.PHONY: test-e2e
+test-e2e: manifests generate cluster ## End-to-end suite on `make cluster` with the manager running, driving the real kubectl.
+	@hack/demo.sh stop-manager
+	export KUBECONFIG="$$(hack/cluster.sh kubeconfig)"; \
+	"$(CONTROLPLANE_BIN)/kubectl" apply --server-side --force-conflicts -k config/crd; \
+	AMBER_KUBECTL="$(CONTROLPLANE_BIN)/kubectl" go test ./test/e2e/ -tags e2e -count=1 -timeout 30m -v -ginkgo.v
+
+.PHONY: bench-ledger
+bench-ledger: manifests ## Measure the audit ledger: append throughput, bytes per entry, verification time.
+	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go run ./test/bench/ledger
+
+##@ Build
+
+.PHONY: build
+build: manifests generate ## Build the manager binary into bin/manager.
+	go build -o bin/manager ./cmd
+
+.PHONY: run
+run: manifests generate ## Run the manager from source against the current KUBECONFIG, in the foreground.
+	go run ./cmd
+
+.PHONY: docker-build
+docker-build: ## Build the manager image (needs a Docker engine, which the development machines lack).
+	docker build -t $(IMG) .
+
+##@ Control plane
+
+.PHONY: controlplane
+controlplane: ## Build kube-apiserver, etcd, kubectl, kwok, … from source (about 15 minutes cold).
+	@hack/controlplane/build.sh >/dev/null
+
+.PHONY: controlplane-mod
+controlplane-mod: ## Regenerate hack/controlplane/go.mod after changing hack/versions.env.
+	hack/controlplane/sync-mod.sh
+
+.PHONY: envtest-assets
+envtest-assets: ## Print the directory holding the control-plane binaries (KUBEBUILDER_ASSETS).
+	@hack/controlplane/build.sh
+
+.PHONY: kubectl
+kubectl: ## Print the path of the kubectl built from source.
+	@echo "$$(hack/controlplane/build.sh)/kubectl"
+
+.PHONY: cluster
+cluster: ## Start (or reuse) a simulated cluster: real control plane, kwok nodes in EU and US regions.
+	@hack/cluster.sh up
+
+.PHONY: cluster-down
+cluster-down: ## Delete the simulated cluster.
+	@hack/cluster.sh down
+
+.PHONY: kubeconfig
+kubeconfig: ## Print the path of the cluster's kubeconfig: export KUBECONFIG=$$(make -s kubeconfig)
+	@hack/cluster.sh kubeconfig
+
+##@ Deployment
+
+.PHONY: install
+install: manifests ## Apply the CRDs to the cluster of the current KUBECONFIG, and create the manager's namespace.
+	"$(CONTROLPLANE_BIN)/kubectl" apply --server-side --force-conflicts -k config/crd
+	"$(CONTROLPLANE_BIN)/kubectl" create namespace amber-system --dry-run=client -o yaml | "$(CONTROLPLANE_BIN)/kubectl" apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests ## Delete the CRDs (and every GDPRWorkload) from the current KUBECONFIG.
+	"$(CONTROLPLANE_BIN)/kubectl" delete --ignore-not-found -k config/crd
+
+.PHONY: deploy
+deploy: manifests ## Deploy the manager with config/default (needs the image IMG in a registry the cluster reaches).
+	"$(CONTROLPLANE_BIN)/kubectl" kustomize config/default | sed 's|ghcr.io/amber-gdpr/amber:latest|$(IMG)|' | \
+		"$(CONTROLPLANE_BIN)/kubectl" apply --server-side -f -
+
+##@ Demo
+
+.PHONY: demo
+demo: ## Build what is missing, start a cluster and the manager, apply the samples, wait until Ready.
+	@hack/demo.sh up
+
+.PHONY: demo-down
+demo-down: ## Stop the demo's manager and delete its cluster.
+	@hack/demo.sh down

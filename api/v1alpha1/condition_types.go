@@ -1,0 +1,64 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// Condition types of a GDPRWorkload, following kstatus
+// (sigs.k8s.io/cli-utils/pkg/kstatus): tools such as `kubectl wait`, Argo CD and Flux
+// read them without knowing Amber.
+const (
+	// ReadyCondition is True when every desired pod exists, runs the current revision and is
+	// Ready. It is always present once Amber has reconciled the workload.
+	ReadyCondition = "Ready"
+
+	// ReconcilingCondition is True while Amber is still creating, deleting or replacing pods.
+	// It is removed, not set to False, when the workload has converged.
+	ReconcilingCondition = "Reconciling"
+
+	// StalledCondition is True while the workload cannot make progress until a person changes
+	// it, for example when the API server refuses the pods its template describes. It is
+	// removed, not set to False, when the cause is gone.
+	StalledCondition = "Stalled"
+)
+
+// Reasons of the conditions above; each names the situation, whatever the polarity.
+const (
+	// ReasonReplicasReady (Ready=True): every desired pod is Ready at the current revision.
+	ReasonReplicasReady = "ReplicasReady"
+
+	// ReasonScalingUp (Ready=False, Reconciling=True): pods are missing and being created.
+	ReasonScalingUp = "ScalingUp"
+
+	// ReasonScalingDown (Ready=False, Reconciling=True): surplus pods are being deleted.
+	ReasonScalingDown = "ScalingDown"
+
+	// ReasonRollingOut (Ready=False, Reconciling=True): pods of an older revision are being
+	// replaced by pods of the current one.
+	ReasonRollingOut = "RollingOut"
+
+	// ReasonWaitingForPods (Ready=False, Reconciling=True): the right pods exist but not all
+	// of them are Ready yet.
+	ReasonWaitingForPods = "WaitingForPods"
+
+	// ReasonPodRejected (Ready=False, Stalled=True): the API server refused a pod made from
+	// the template; the message carries its answer.
+	ReasonPodRejected = "PodRejected"
+
+	// ReasonReconcileFailed (Ready=False, Reconciling=True): a step failed for a reason that
+	// may pass (quota, a conflict, an unavailable API server); Amber retries with backoff and
+	// the message carries the error.
+	ReasonReconcileFailed = "ReconcileFailed"
+)

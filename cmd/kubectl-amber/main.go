@@ -1,0 +1,59 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command kubectl-amber is Amber's kubectl plugin (`kubectl amber …`), also usable on its own.
+//
+//	kubectl amber verify -f events.json --public-key amber.pub   verify a saved ledger offline
+//	kubectl amber verify -n NAMESPACE LEDGER                     verify a ledger in the cluster
+//
+// verify exits 0 only when every chain and its signed checkpoints verify; otherwise 1, with
+// the first bad sequence number and what is wrong with it. Usage errors exit 2.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `Usage:
+  kubectl amber verify -f FILE --public-key amber.pub   verify entries saved with 'kubectl get ae -o json' (or the manager's export); FILE may be -
+  kubectl amber verify [-n NAMESPACE] LEDGER            verify a ledger in the cluster of the current kubeconfig
+
+Exit status: 0 when every chain and its signed checkpoints verify, 1 when one does not, 2 on bad usage.
+`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	switch args[0] {
+	case "verify":
+		return verifyCommand(ctx, args[1:], stdin, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "kubectl amber: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}

@@ -1,0 +1,260 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/ledger"
+)
+
+type verifyOptions struct {
+	file              string
+	publicKey         string
+	namespace         string
+	operatorNamespace string
+	kubeconfig        string
+	maxUnsigned       int
+}
+
+func verifyCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var opts verifyOptions
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&opts.file, "f", "", "File of entries as 'kubectl get ae -o json' prints them, or the manager's JSON-lines export; - reads standard input.")
+	fs.StringVar(&opts.publicKey, "public-key", "", "PEM file of the ledger's public key (the amber.pub of the amber-ledger-public-key ConfigMap). Online, read from the cluster when not given.")
+	fs.StringVar(&opts.namespace, "n", "", "Namespace of the ledger (online; default: the kubeconfig's namespace).")
+	fs.StringVar(&opts.namespace, "namespace", "", "Same as -n.")
+	fs.StringVar(&opts.operatorNamespace, "operator-namespace", "amber-system", "Namespace of Amber's manager, which publishes the public key (online).")
+	fs.StringVar(&opts.kubeconfig, "kubeconfig", "", "Path of the kubeconfig file (online; default: $KUBECONFIG or ~/.kube/config).")
+	fs.IntVar(&opts.maxUnsigned, "max-unsigned", 100, "Most entries allowed in a row without a signed checkpoint: the manager's --audit-checkpoint-every. 0 for no limit.")
+	// Flags may come before or after the ledger name, as with kubectl.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+
+	var (
+		entries []gdprv1alpha1.AuditEvent
+		keys    ledger.Keys
+		err     error
+	)
+	switch {
+	case opts.file != "" && len(positional) == 0:
+		if opts.publicKey == "" {
+			fmt.Fprintln(stderr, "kubectl amber verify: --public-key is required to verify a file offline (the amber.pub of the amber-ledger-public-key ConfigMap)")
+			return 2
+		}
+		entries, keys, err = loadOffline(opts, stdin)
+	case opts.file == "" && len(positional) == 1:
+		entries, keys, err = loadOnline(ctx, opts, positional[0])
+	default:
+		fmt.Fprintf(stderr, "kubectl amber verify: give either -f FILE or one LEDGER name\n\n%s", usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "kubectl amber verify: %v\n", err)
+		return 2
+	}
+	if len(entries) == 0 {
+		fmt.Fprintln(stderr, "kubectl amber verify: no audit entries found")
+		return 1
+	}
+
+	status := 0
+	for _, r := range ledger.VerifyAll(entries, keys, ledger.Options{MaxUnsigned: opts.maxUnsigned}) {
+		if r.Problem != nil {
+			status = 1
+			fmt.Fprintf(stdout, "%s/%s: FAILED at entry %d: %s\n", r.Namespace, r.Ledger, r.Problem.Sequence, r.Problem.What)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s/%s: OK: entries %d to %d, %d signed checkpoints, %d entries after the last checkpoint\n",
+			r.Namespace, r.Ledger, r.First, r.Head, r.Checkpoints, r.Unsigned)
+	}
+	return status
+}
+
+func loadOffline(opts verifyOptions, stdin io.Reader) ([]gdprv1alpha1.AuditEvent, ledger.Keys, error) {
+	keys, err := readPublicKey(opts.publicKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	in := stdin
+	if opts.file != "-" {
+		f, err := os.Open(opts.file)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer func() { _ = f.Close() }()
+		in = f
+	}
+	entries, err := decodeEntries(bufio.NewReader(in))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", opts.file, err)
+	}
+	return dropRepeats(entries), keys, nil
+}
+
+// dropRepeats removes entries that appear again with the same content, as an at-least-once
+// export repeats them after a restart. A different entry under the same sequence number
+// stays, and verification reports it.
+func dropRepeats(entries []gdprv1alpha1.AuditEvent) []gdprv1alpha1.AuditEvent {
+	type identity struct {
+		namespace, ledger string
+		sequence          int64
+		hash              string
+	}
+	seen := make(map[identity]bool, len(entries))
+	kept := entries[:0]
+	for _, e := range entries {
+		id := identity{e.Namespace, e.Spec.Ledger, e.Spec.Sequence, e.Spec.Hash}
+		if !seen[id] {
+			seen[id] = true
+			kept = append(kept, e)
+		}
+	}
+	return kept
+}
+
+func readPublicKey(path string) (ledger.Keys, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	public, err := audit.ParsePublicKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ledger.NewKeys(public), nil
+}
+
+// decodeEntries reads a stream of JSON values: lists as kubectl prints them, single
+// AuditEvents, and the manager's export lines.
+func decodeEntries(r io.Reader) ([]gdprv1alpha1.AuditEvent, error) {
+	dec := json.NewDecoder(r)
+	var entries []gdprv1alpha1.AuditEvent
+	for {
+		var value struct {
+			Kind  string                    `json:"kind"`
+			Items []gdprv1alpha1.AuditEvent `json:"items"`
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); errors.Is(err, io.EOF) {
+			return entries, nil
+		} else if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &value); err != nil {
+			return nil, err
+		}
+		switch {
+		case value.Items != nil || strings.HasSuffix(value.Kind, "List"):
+			entries = append(entries, value.Items...)
+		case value.Kind == "AuditEvent":
+			var e gdprv1alpha1.AuditEvent
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return nil, err
+			}
+			entries = append(entries, e)
+		default:
+			var line audit.ExportLine
+			if err := json.Unmarshal(raw, &line); err != nil {
+				return nil, err
+			}
+			if line.Spec.Ledger == "" {
+				return nil, errors.New("a JSON value is neither a list of AuditEvents, an AuditEvent nor an export line")
+			}
+			e := gdprv1alpha1.AuditEvent{Spec: line.Spec}
+			e.Namespace, e.Name = line.Namespace, line.Name
+			entries = append(entries, e)
+		}
+	}
+}
+
+func loadOnline(ctx context.Context, opts verifyOptions, ledgerName string) ([]gdprv1alpha1.AuditEvent, ledger.Keys, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if opts.kubeconfig != "" {
+		rules.ExplicitPath = opts.kubeconfig
+	}
+	config := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{})
+	namespace := opts.namespace
+	if namespace == "" {
+		ns, _, err := config.Namespace()
+		if err != nil {
+			return nil, nil, err
+		}
+		namespace = ns
+	}
+	restConfig, err := config.ClientConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(gdprv1alpha1.AddToScheme(scheme))
+	c, err := client.New(restConfig, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, nil, err
+	}
+
+	var keys ledger.Keys
+	if opts.publicKey != "" {
+		if keys, err = readPublicKey(opts.publicKey); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		cm := &corev1.ConfigMap{}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: opts.operatorNamespace, Name: audit.PublicKeyConfigMap}, cm); err != nil {
+			return nil, nil, fmt.Errorf("read the public key from configmap %s/%s (or give --public-key): %w", opts.operatorNamespace, audit.PublicKeyConfigMap, err)
+		}
+		public, err := audit.ParsePublicKey([]byte(cm.Data["amber.pub"]))
+		if err != nil {
+			return nil, nil, fmt.Errorf("configmap %s/%s: %w", opts.operatorNamespace, audit.PublicKeyConfigMap, err)
+		}
+		keys = ledger.NewKeys(public)
+	}
+
+	list := &gdprv1alpha1.AuditEventList{}
+	if err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{gdprv1alpha1.AuditLedgerLabel: ledgerName}); err != nil {
+		return nil, nil, fmt.Errorf("list entries of ledger %s/%s: %w", namespace, ledgerName, err)
+	}
+	return list.Items, keys, nil
+}

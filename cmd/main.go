@@ -1,0 +1,172 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command manager runs Amber's controllers.
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"flag"
+	"os"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/controllers"
+	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/ledger"
+)
+
+var scheme = runtime.NewScheme()
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(gdprv1alpha1.AddToScheme(scheme))
+}
+
+func main() {
+	// In a cluster the manager runs as several replicas that must not act at once; run from a
+	// workstation (`make run`) it is usually alone and should start at once.
+	_, inClusterErr := rest.InClusterConfig()
+	inCluster := inClusterErr == nil
+
+	var (
+		metricsAddr             string
+		probeAddr               string
+		leaderElect             bool
+		leaderElectionNamespace string
+		maxConcurrentReconciles int
+		namespace               string
+		checkpointEvery         int
+		checkpointInterval      time.Duration
+		fullVerifyInterval      time.Duration
+		actorMode               string
+		exportPath              string
+	)
+	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint listens on; \"0\" turns it off.")
+	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes listen on.")
+	flag.BoolVar(&leaderElect, "leader-elect", inCluster, "Elect a leader so that only one manager replica acts at a time (default on when run in a cluster).")
+	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the manager's own namespace in a cluster).")
+	flag.IntVar(&maxConcurrentReconciles, "max-concurrent-reconciles", 4, "How many GDPRWorkloads are reconciled at once.")
+	flag.StringVar(&namespace, "namespace", envOr("POD_NAMESPACE", "amber-system"), "The manager's own namespace, which holds the ledger's keys (default: $POD_NAMESPACE, else amber-system).")
+	flag.IntVar(&checkpointEvery, "audit-checkpoint-every", 100, "Sign a ledger checkpoint after this many entries.")
+	flag.DurationVar(&checkpointInterval, "audit-checkpoint-interval", time.Minute, "Sign a ledger checkpoint once its oldest unsigned entry is this old.")
+	flag.DurationVar(&fullVerifyInterval, "audit-full-verify-interval", 10*time.Minute, "Verify each ledger's whole chain this often; new entries are verified as they arrive.")
+	flag.StringVar(&actorMode, "audit-actors", string(audit.ActorPseudonymous), "How actors appear in the ledger: plain, pseudonymous (HMAC-SHA256 under a key in a Secret) or omit.")
+	flag.StringVar(&exportPath, "audit-export", "", "Also write every ledger entry as a JSON line to this file (\"-\" for stdout), at least once, with namespace, ledger and sequence as the dedup key.")
+	zapOpts := zap.Options{Development: !inCluster}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	log := ctrl.Log.WithName("setup")
+	actors, err := audit.ParseActorMode(actorMode)
+	if err != nil {
+		log.Error(err, "Invalid flag")
+		os.Exit(2)
+	}
+	if checkpointEvery < 1 || checkpointInterval <= 0 {
+		log.Error(errors.New("--audit-checkpoint-every and --audit-checkpoint-interval must be positive"), "Invalid flag")
+		os.Exit(2)
+	}
+
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                  scheme,
+		Cache:                   controllers.CacheOptions(),
+		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
+		HealthProbeBindAddress:  probeAddr,
+		LeaderElection:          leaderElect,
+		LeaderElectionID:        "manager.gdpr.amber.dev",
+		LeaderElectionNamespace: leaderElectionNamespace,
+		// The manager exits right after losing its lease, so it may hand it over at once.
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		log.Error(err, "Unable to create manager")
+		os.Exit(1)
+	}
+
+	// The keys are read before the manager starts, around its cache: it must not watch Secrets.
+	keys, err := audit.EnsureKeys(context.Background(), mgr.GetClient(), mgr.GetAPIReader(), namespace)
+	if err != nil {
+		log.Error(err, "Unable to load or create the ledger's keys; does the namespace exist? (make install creates it)", "namespace", namespace)
+		os.Exit(1)
+	}
+	writer := audit.NewWriter(mgr.GetClient(), mgr.GetAPIReader(), keys.Signing, checkpointEvery)
+
+	if err := (&controllers.GDPRWorkloadReconciler{
+		Client:                  mgr.GetClient(),
+		Scheme:                  mgr.GetScheme(),
+		Recorder:                mgr.GetEventRecorder("amber"),
+		APIReader:               mgr.GetAPIReader(),
+		Ledger:                  writer,
+		Actors:                  audit.Actors{Mode: actors, Key: keys.Pseudonym},
+		MaxConcurrentReconciles: maxConcurrentReconciles,
+	}).SetupWithManager(mgr); err != nil {
+		log.Error(err, "Unable to set up controller", "controller", "GDPRWorkload")
+		os.Exit(1)
+	}
+	if err := (&controllers.AuditLedgerReconciler{
+		Client:             mgr.GetClient(),
+		Recorder:           mgr.GetEventRecorder("amber"),
+		Ledger:             writer,
+		Keys:               ledger.NewKeys(keys.Signing.Public().(ed25519.PublicKey)),
+		CheckpointEvery:    checkpointEvery,
+		CheckpointInterval: checkpointInterval,
+		FullVerifyInterval: fullVerifyInterval,
+	}).SetupWithManager(mgr, maxConcurrentReconciles); err != nil {
+		log.Error(err, "Unable to set up controller", "controller", "AuditLedger")
+		os.Exit(1)
+	}
+	if exportPath != "" {
+		if err := audit.AddExporter(mgr, exportPath); err != nil {
+			log.Error(err, "Unable to set up the ledger export", "path", exportPath)
+			os.Exit(1)
+		}
+	}
+
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		log.Error(err, "Unable to set up health check")
+		os.Exit(1)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		log.Error(err, "Unable to set up ready check")
+		os.Exit(1)
+	}
+
+	log.Info("Starting manager", "leaderElection", leaderElect)
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		log.Error(err, "Manager exited with an error")
+		os.Exit(1)
+	}
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}

@@ -1,0 +1,287 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/podplan"
+)
+
+// Event reasons; stable, so that users can filter on them.
+const (
+	EventPodCreated      = "PodCreated"
+	EventPodDeleted      = "PodDeleted"
+	EventPodRejected     = "PodRejected"
+	EventPodCreateFailed = "PodCreateFailed"
+	EventPodDeleteFailed = "PodDeleteFailed"
+)
+
+// rolloutMaxSurge is how many pods above spec.replicas may exist while old pods are replaced.
+const rolloutMaxSurge = 1
+
+// pendingRecheck is how soon a workload is looked at again while pods it created or deleted
+// have not shown up in the cache: normally the watch event arrives first.
+const pendingRecheck = 5 * time.Second
+
+// reconcileTimeout bounds one reconcile, API calls included.
+const reconcileTimeout = time.Minute
+
+// statusConflictRecheck is how soon a workload whose status write met a newer version is
+// reconciled again: the cache is normally that little behind.
+const statusConflictRecheck = 100 * time.Millisecond
+
+// GDPRWorkloadReconciler keeps the pods of each GDPRWorkload as declared: it creates missing
+// pods, deletes surplus ones and replaces pods of an older template revision.
+type GDPRWorkloadReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder recorder.EventRecorder
+	// APIReader reads around the cache, to confirm that a pod the cache no longer shows is gone.
+	APIReader client.Reader
+	// Ledger records what happens to each workload and its pods in the workload's audit ledger.
+	Ledger *audit.Writer
+	// Actors says how the people and tools that change workloads appear in the ledger.
+	Actors audit.Actors
+	// MaxConcurrentReconciles is how many workloads are reconciled at once.
+	MaxConcurrentReconciles int
+
+	expectations *podExpectations
+}
+
+// workloadScope carries what one reconcile of one workload learns, from phase to phase.
+type workloadScope struct {
+	workload *gdprv1alpha1.GDPRWorkload
+	revision string
+	pods     []corev1.Pod
+	plan     podplan.Plan
+	// stalled is set when the workload cannot progress without a change by a person.
+	stalled *stall
+	// pending is true while created or deleted pods have not shown up in the cache.
+	pending bool
+}
+
+type stall struct {
+	reason  string
+	message string
+}
+
+// +kubebuilder:rbac:groups=gdpr.amber.dev,resources=gdprworkloads,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=gdpr.amber.dev,resources=gdprworkloads/finalizers,verbs=update
+// +kubebuilder:rbac:groups=gdpr.amber.dev,resources=gdprworkloads/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=get;create
+// +kubebuilder:rbac:groups="",namespace=system,resources=configmaps,verbs=get;create;update
+
+// Reconcile brings one workload's pods to its spec and reports on them in its status.
+func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	workload := &gdprv1alpha1.GDPRWorkload{}
+	if err := r.Get(ctx, req.NamespacedName, workload); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.expectations.forget(req.NamespacedName)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !workload.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, workload)
+	}
+	// The finalizer goes on before anything else happens: without it the workload could be
+	// gone before its deletion, the last entry of its history, is recorded.
+	if !controllerutil.ContainsFinalizer(workload, gdprv1alpha1.LedgerFinalizer) {
+		patch := client.MergeFrom(workload.DeepCopy())
+		controllerutil.AddFinalizer(workload, gdprv1alpha1.LedgerFinalizer)
+		if err := r.Patch(ctx, workload, patch); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+	}
+
+	scope := &workloadScope{workload: workload}
+	base := workload.DeepCopy()
+	defer func() {
+		summarizeStatus(scope, retErr)
+		// The optimistic lock matters: a merge patch computed from a cached copy that lags our
+		// own last write would leave out fields that only look unchanged, and they would stay wrong.
+		err := r.Status().Patch(ctx, workload, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+		switch {
+		case err == nil, apierrors.IsNotFound(err):
+		case apierrors.IsConflict(err) && (retErr == nil || errors.Is(retErr, reconcile.TerminalError(nil))):
+			// The cache has not caught up with our last status write yet; look again shortly,
+			// even after a terminal error, so that the status still tells why.
+			result, retErr = ctrl.Result{RequeueAfter: statusConflictRecheck}, nil
+		default:
+			retErr = errors.Join(retErr, fmt.Errorf("patch status: %w", err))
+		}
+	}()
+
+	for _, phase := range []func(context.Context, *workloadScope) error{
+		r.computeRevision,
+		r.observePods,
+		r.recordWorkload,
+		r.recordObservedPods,
+		r.reconcilePods,
+	} {
+		if err := phase(ctx, scope); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	if scope.pending {
+		return ctrl.Result{RequeueAfter: pendingRecheck}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+func (r *GDPRWorkloadReconciler) computeRevision(_ context.Context, scope *workloadScope) error {
+	revision, err := podplan.Revision(&scope.workload.Spec.Template)
+	if err != nil {
+		return fmt.Errorf("compute revision: %w", err)
+	}
+	scope.revision = revision
+	return nil
+}
+
+// observePods lists the workload's pods from the cache and plans what to change.
+func (r *GDPRWorkloadReconciler) observePods(ctx context.Context, scope *workloadScope) error {
+	w := scope.workload
+	list := &corev1.PodList{}
+	if err := r.List(ctx, list, client.InNamespace(w.Namespace), client.MatchingLabels{gdprv1alpha1.WorkloadLabel: w.Name}); err != nil {
+		return fmt.Errorf("list pods: %w", err)
+	}
+	scope.pods = scope.pods[:0]
+	planned := make([]podplan.Pod, 0, len(list.Items))
+	for i := range list.Items {
+		if ownedBy(&list.Items[i], w) {
+			scope.pods = append(scope.pods, list.Items[i])
+			planned = append(planned, planPod(&list.Items[i]))
+		}
+	}
+	planned, scope.pending = r.expectations.reconcile(client.ObjectKeyFromObject(w), scope.pods, planned, time.Now())
+
+	replicas := 1
+	if w.Spec.Replicas != nil {
+		replicas = int(*w.Spec.Replicas)
+	}
+	scope.plan = podplan.Decide(podplan.Desired{Replicas: replicas, Revision: scope.revision, MaxSurge: rolloutMaxSurge}, planned)
+	return nil
+}
+
+// reconcilePods carries out the plan: deletions first, so that a pod being replaced frees its
+// place (and its quota) for the new one.
+func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workloadScope) error {
+	w := scope.workload
+	key := client.ObjectKeyFromObject(w)
+	log := ctrl.LoggerFrom(ctx)
+	byName := make(map[string]*corev1.Pod, len(scope.pods))
+	for i := range scope.pods {
+		byName[scope.pods[i].Name] = &scope.pods[i]
+	}
+
+	for _, name := range scope.plan.Delete {
+		pod, ok := byName[name]
+		if !ok {
+			continue // created moments ago and not in the cache yet: the next reconcile sees it
+		}
+		log.Info("Deleting pod", "pod", klog.KObj(pod), "phase", scope.plan.Phase)
+		err := r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			r.Recorder.Eventf(w, pod, corev1.EventTypeWarning, EventPodDeleteFailed, "DeletePod", "Deleting pod %s failed: %v", pod.Name, err)
+			return fmt.Errorf("delete pod %s: %w", pod.Name, err)
+		}
+		r.expectations.deleted(key, pod.UID, time.Now())
+		scope.pending = true
+		if err == nil {
+			r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, EventPodDeleted, "DeletePod", "Deleted pod %s (%s)", pod.Name, scope.plan.Phase)
+			if err := r.recordPodDeleted(ctx, w, pod, deletionReason(pod, scope.revision), false); err != nil {
+				return err
+			}
+		}
+	}
+
+	for range scope.plan.Create {
+		pod := newPod(w, scope.revision)
+		log.Info("Creating pod", "revision", scope.revision, "phase", scope.plan.Phase)
+		if err := r.Create(ctx, pod); err != nil {
+			return r.podCreateFailed(scope, err)
+		}
+		r.expectations.created(key, pod.Name, scope.revision, time.Now())
+		scope.pending = true
+		r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, EventPodCreated, "CreatePod", "Created pod %s (revision %s)", pod.Name, scope.revision)
+		if err := r.recordPodCreated(ctx, w, pod, string(scope.plan.Phase), false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// podCreateFailed classifies a refused pod: one the API server finds invalid will be refused
+// again until the template changes, so the workload stalls instead of retrying in a loop.
+func (r *GDPRWorkloadReconciler) podCreateFailed(scope *workloadScope, err error) error {
+	w := scope.workload
+	if apierrors.IsInvalid(err) {
+		scope.stalled = &stall{reason: gdprv1alpha1.ReasonPodRejected, message: fmt.Sprintf("the API server refused a pod made from spec.template: %v", err)}
+		r.Recorder.Eventf(w, nil, corev1.EventTypeWarning, EventPodRejected, "CreatePod", "The API server refused a pod made from spec.template: %v", err)
+		return reconcile.TerminalError(fmt.Errorf("create pod: %w", err))
+	}
+	r.Recorder.Eventf(w, nil, corev1.EventTypeWarning, EventPodCreateFailed, "CreatePod", "Creating a pod failed: %v", err)
+	return fmt.Errorf("create pod: %w", err)
+}
+
+// CacheOptions narrows the manager's cache to what Amber manages: it holds only pods that
+// carry the workload label, so clusters with many other pods cost it nothing.
+func CacheOptions() cache.Options {
+	managed, err := labels.Parse(gdprv1alpha1.WorkloadLabel)
+	if err != nil {
+		panic(fmt.Sprintf("parse pod label selector: %v", err))
+	}
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.Pod{}: {Label: managed},
+	}}
+}
+
+// SetupWithManager registers the reconciler: it runs on changes to a workload's spec and
+// on any change to the pods it controls.
+func (r *GDPRWorkloadReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.expectations = newPodExpectations()
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&gdprv1alpha1.GDPRWorkload{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Owns(&corev1.Pod{}).
+		// A reconcile that waits on an API call that never answers would hold the workload
+		// (and its ledger) forever; the timeout turns that into an error that is retried.
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: reconcileTimeout}).
+		Named("gdprworkload").
+		Complete(r)
+}

@@ -1,0 +1,363 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+)
+
+const (
+	timeout  = 20 * time.Second
+	interval = 100 * time.Millisecond
+)
+
+// newNamespace creates a namespace of its own for one spec.
+func newNamespace(ctx context.Context) string {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "amber-test-"}}
+	Expect(k8sClient.Create(ctx, ns)).To(Succeed())
+	return ns.Name
+}
+
+// workload builds a GDPRWorkload running image with replicas pods.
+func workload(namespace, name string, replicas int32, image string) *gdprv1alpha1.GDPRWorkload {
+	return &gdprv1alpha1.GDPRWorkload{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec: gdprv1alpha1.GDPRWorkloadSpec{
+			Replicas: ptr.To(replicas),
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": name}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image}}},
+			},
+		},
+	}
+}
+
+// activePods lists the workload's pods that are not being deleted, straight from the API server.
+func activePods(ctx context.Context, w *gdprv1alpha1.GDPRWorkload) []corev1.Pod {
+	list := &corev1.PodList{}
+	Expect(k8sClient.List(ctx, list, client.InNamespace(w.Namespace), client.MatchingLabels{gdprv1alpha1.WorkloadLabel: w.Name})).To(Succeed())
+	var active []corev1.Pod
+	for _, p := range list.Items {
+		if p.DeletionTimestamp == nil {
+			active = append(active, p)
+		}
+	}
+	return active
+}
+
+// actAsKubelet marks every pod of the workload Running and Ready, as a kubelet would.
+func actAsKubelet(ctx context.Context, w *gdprv1alpha1.GDPRWorkload) {
+	for _, p := range activePods(ctx, w) {
+		if podReady(&p) {
+			continue
+		}
+		p.Status.Phase = corev1.PodRunning
+		p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}}
+		Expect(client.IgnoreNotFound(k8sClient.Status().Update(ctx, &p))).To(Succeed())
+	}
+}
+
+// finalizePods removes pods marked for deletion, as a kubelet would once their containers
+// stopped (envtest has none, so deleted pods would otherwise stay terminating forever).
+func finalizePods(ctx context.Context, w *gdprv1alpha1.GDPRWorkload) {
+	list := &corev1.PodList{}
+	Expect(k8sClient.List(ctx, list, client.InNamespace(w.Namespace))).To(Succeed())
+	for _, p := range list.Items {
+		if p.DeletionTimestamp != nil {
+			Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, &p, client.GracePeriodSeconds(0)))).To(Succeed())
+		}
+	}
+}
+
+// changeSpec edits a workload's spec as kubectl edit would, retrying when the controller's
+// status write got in between.
+func changeSpec(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, edit func(*gdprv1alpha1.GDPRWorkload)) {
+	GinkgoHelper()
+	Eventually(func() error {
+		if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(w), w); err != nil {
+			return err
+		}
+		edit(w)
+		return k8sClient.Update(ctx, w)
+	}, timeout, interval).Should(Succeed())
+}
+
+func condition(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, conditionType string) func() *metav1.Condition {
+	return func() *metav1.Condition {
+		got := &gdprv1alpha1.GDPRWorkload{}
+		if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(w), got); err != nil {
+			return nil
+		}
+		return meta.FindStatusCondition(got.Status.Conditions, conditionType)
+	}
+}
+
+// eventuallyReady plays the kubelet until the workload reports Ready with replicas pods.
+func eventuallyReady(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, replicas int) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		actAsKubelet(ctx, w)
+		finalizePods(ctx, w)
+		got := &gdprv1alpha1.GDPRWorkload{}
+		g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), got)).To(Succeed())
+		ready := meta.FindStatusCondition(got.Status.Conditions, gdprv1alpha1.ReadyCondition)
+		g.Expect(ready).NotTo(BeNil())
+		g.Expect(ready.Status).To(Equal(metav1.ConditionTrue), ready.Message)
+		g.Expect(got.Status.ObservedGeneration).To(Equal(got.Generation))
+		g.Expect(got.Status.ReadyReplicas).To(BeEquivalentTo(replicas))
+		g.Expect(activePods(ctx, w)).To(HaveLen(replicas))
+	}, timeout, interval).Should(Succeed())
+}
+
+var _ = Describe("GDPRWorkload validation", func() {
+	var ns string
+	BeforeEach(func(ctx SpecContext) { ns = newNamespace(ctx) })
+
+	DescribeTable("the API server refuses bad input with a message naming the field",
+		func(ctx SpecContext, mutate func(*gdprv1alpha1.GDPRWorkload), wantInMessage string) {
+			w := workload(ns, "bad", 1, "registry.example/app:1")
+			mutate(w)
+			err := k8sClient.Create(ctx, w)
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(ContainSubstring(wantInMessage))
+		},
+		Entry("negative replicas", func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.Replicas = ptr.To[int32](-1) },
+			"spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0"),
+		Entry("a template without containers", func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.Template.Spec.Containers = []corev1.Container{} },
+			"spec.template.spec.containers: Invalid value: spec.template.spec.containers must list at least one container"),
+		Entry("a container without an image", func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.Template.Spec.Containers[0].Image = "" },
+			"spec.template.spec.containers[].image is required"),
+		Entry("an init container without an image", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Template.Spec.InitContainers = []corev1.Container{{Name: "init"}}
+		}, "spec.template.spec.initContainers[].image is required"),
+		Entry("a name too long for a label value", func(w *gdprv1alpha1.GDPRWorkload) { w.Name = strings.Repeat("a", 64) },
+			"metadata.name must be at most 63 characters"),
+	)
+
+	It("refuses a workload without a template", func(ctx SpecContext) {
+		u := map[string]any{
+			"apiVersion": gdprv1alpha1.GroupVersion.String(),
+			"kind":       "GDPRWorkload",
+			"metadata":   map[string]any{"name": "no-template", "namespace": ns},
+			"spec":       map[string]any{"replicas": int64(1)},
+		}
+		err := k8sClient.Create(ctx, unstructuredFrom(u))
+		Expect(err).To(MatchError(ContainSubstring(`spec.template: Required value`)))
+	})
+
+	It("defaults replicas to 1", func(ctx SpecContext) {
+		w := workload(ns, "defaulted", 1, "registry.example/app:1")
+		w.Spec.Replicas = nil
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		Expect(w.Spec.Replicas).To(HaveValue(BeEquivalentTo(1)))
+	})
+})
+
+var _ = Describe("GDPRWorkload reconciler", func() {
+	var ns string
+	BeforeEach(func(ctx SpecContext) { ns = newNamespace(ctx) })
+
+	It("creates labelled, owned pods and reports Ready once they are", func(ctx SpecContext) {
+		w := workload(ns, "payments", 3, "registry.example/payments:1")
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+
+		Eventually(func() []corev1.Pod { return activePods(ctx, w) }, timeout, interval).Should(HaveLen(3))
+		Consistently(func() []corev1.Pod { return activePods(ctx, w) }, time.Second, interval).Should(HaveLen(3),
+			"no duplicate pods while the cache catches up")
+
+		Eventually(condition(ctx, w, gdprv1alpha1.ReconcilingCondition), timeout, interval).Should(
+			HaveField("Status", metav1.ConditionTrue))
+		Expect(condition(ctx, w, gdprv1alpha1.ReadyCondition)()).To(HaveField("Status", metav1.ConditionFalse))
+
+		got := &gdprv1alpha1.GDPRWorkload{}
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), got)).To(Succeed())
+		revision := got.Status.UpdateRevision
+		Expect(revision).To(MatchRegexp(`^[0-9a-f]{10}$`))
+		for _, p := range activePods(ctx, w) {
+			Expect(p.Labels).To(HaveKeyWithValue(gdprv1alpha1.WorkloadLabel, "payments"))
+			Expect(p.Labels).To(HaveKeyWithValue(gdprv1alpha1.RevisionLabel, revision))
+			Expect(p.Labels).To(HaveKeyWithValue("app", "payments"), "template labels are kept")
+			owner := metav1.GetControllerOf(&p)
+			Expect(owner).NotTo(BeNil())
+			Expect(owner.UID).To(Equal(got.UID))
+			Expect(p.Spec.Containers[0].Image).To(Equal("registry.example/payments:1"))
+		}
+
+		eventuallyReady(ctx, w, 3)
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), got)).To(Succeed())
+		Expect(got.Status.CurrentRevision).To(Equal(revision))
+		Expect(got.Status.Selector).To(Equal("gdpr.amber.dev/workload=payments"))
+		Expect(meta.FindStatusCondition(got.Status.Conditions, gdprv1alpha1.ReconcilingCondition)).To(BeNil(),
+			"kstatus: Reconciling is removed once converged")
+		Expect(meta.FindStatusCondition(got.Status.Conditions, gdprv1alpha1.StalledCondition)).To(BeNil())
+
+		Eventually(func() []string { return eventReasons(ctx, ns) }, timeout, interval).Should(ContainElement(EventPodCreated))
+	})
+
+	It("replaces a deleted pod", func(ctx SpecContext) {
+		w := workload(ns, "replace", 2, "registry.example/app:1")
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		eventuallyReady(ctx, w, 2)
+
+		victim := activePods(ctx, w)[0]
+		Expect(k8sClient.Delete(ctx, &victim)).To(Succeed())
+		Eventually(func(g Gomega) {
+			pods := activePods(ctx, w)
+			g.Expect(pods).To(HaveLen(2))
+			g.Expect(pods).NotTo(ContainElement(HaveField("UID", victim.UID)))
+		}, timeout, interval).Should(Succeed())
+		eventuallyReady(ctx, w, 2)
+	})
+
+	It("follows the scale subresource up and down", func(ctx SpecContext) {
+		w := workload(ns, "scaled", 3, "registry.example/app:1")
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		eventuallyReady(ctx, w, 3)
+
+		for _, replicas := range []int32{5, 1, 0} {
+			scale := &autoscalingv1.Scale{}
+			Expect(k8sClient.SubResource("scale").Get(ctx, w, scale)).To(Succeed())
+			Expect(scale.Status.Selector).To(Equal("gdpr.amber.dev/workload=scaled"))
+			scale.Spec.Replicas = replicas
+			Expect(k8sClient.SubResource("scale").Update(ctx, w, client.WithSubResourceBody(scale))).To(Succeed())
+			eventuallyReady(ctx, w, int(replicas))
+		}
+	})
+
+	It("replaces pods of an older template surge-first, never below the desired Ready pods", func(ctx SpecContext) {
+		w := workload(ns, "rollout", 2, "registry.example/app:1")
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		eventuallyReady(ctx, w, 2)
+		before := &gdprv1alpha1.GDPRWorkload{}
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), before)).To(Succeed())
+
+		changeSpec(ctx, w, func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Template.Spec.Containers[0].Image = "registry.example/app:2"
+		})
+
+		// Without a kubelet the surge pod never gets Ready: the old pods must stay.
+		Eventually(func() []corev1.Pod { return activePods(ctx, w) }, timeout, interval).Should(HaveLen(3))
+		Consistently(func(g Gomega) {
+			pods := activePods(ctx, w)
+			g.Expect(pods).To(HaveLen(3))
+			old := 0
+			for _, p := range pods {
+				if p.Labels[gdprv1alpha1.RevisionLabel] == before.Status.CurrentRevision {
+					old++
+				}
+			}
+			g.Expect(old).To(Equal(2))
+		}, 2*time.Second, interval).Should(Succeed())
+		Expect(condition(ctx, w, gdprv1alpha1.ReconcilingCondition)()).To(HaveField("Reason", gdprv1alpha1.ReasonRollingOut))
+
+		eventuallyReady(ctx, w, 2)
+		after := &gdprv1alpha1.GDPRWorkload{}
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), after)).To(Succeed())
+		Expect(after.Status.CurrentRevision).NotTo(Equal(before.Status.CurrentRevision))
+		for _, p := range activePods(ctx, w) {
+			Expect(p.Spec.Containers[0].Image).To(Equal("registry.example/app:2"))
+			Expect(p.Labels).To(HaveKeyWithValue(gdprv1alpha1.RevisionLabel, after.Status.CurrentRevision))
+		}
+	})
+
+	It("stalls with the API server's message when it refuses the template's pods", func(ctx SpecContext) {
+		w := workload(ns, "invalid", 1, "registry.example/app:1")
+		w.Spec.Template.Spec.Containers[0].Name = "Not_A_DNS_Label"
+		Expect(k8sClient.Create(ctx, w)).To(Succeed(), "the CRD does not repeat every pod validation")
+
+		Eventually(condition(ctx, w, gdprv1alpha1.StalledCondition), timeout, interval).Should(And(
+			HaveField("Status", metav1.ConditionTrue),
+			HaveField("Reason", gdprv1alpha1.ReasonPodRejected),
+			HaveField("Message", ContainSubstring(`spec.containers[0].name: Invalid value: "Not_A_DNS_Label"`)),
+		))
+		Expect(condition(ctx, w, gdprv1alpha1.ReadyCondition)()).To(HaveField("Status", metav1.ConditionFalse))
+		Expect(condition(ctx, w, gdprv1alpha1.ReconcilingCondition)()).To(BeNil(), "kstatus: a stalled workload is not Reconciling")
+		Eventually(func() []string { return eventReasons(ctx, ns) }, timeout, interval).Should(ContainElement(EventPodRejected))
+
+		By("fixing the template, the workload recovers")
+		changeSpec(ctx, w, func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.Template.Spec.Containers[0].Name = "app" })
+		eventuallyReady(ctx, w, 1)
+		Expect(condition(ctx, w, gdprv1alpha1.StalledCondition)()).To(BeNil())
+	})
+
+	It("does not adopt pods of a deleted workload of the same name", func(ctx SpecContext) {
+		w := workload(ns, "reborn", 1, "registry.example/app:1")
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		// A pod left behind by an earlier workload of the same name, which the garbage
+		// collector has not removed yet.
+		orphan := newPod(w, "0000000000")
+		orphan.OwnerReferences[0].UID = "an-earlier-workload"
+		Expect(k8sClient.Create(ctx, orphan)).To(Succeed())
+
+		Eventually(func(g Gomega) {
+			actAsKubelet(ctx, w)
+			got := &gdprv1alpha1.GDPRWorkload{}
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), got)).To(Succeed())
+			g.Expect(meta.IsStatusConditionTrue(got.Status.Conditions, gdprv1alpha1.ReadyCondition)).To(BeTrue())
+			var own []string
+			for _, p := range activePods(ctx, w) {
+				if ownedBy(&p, got) {
+					own = append(own, p.Name)
+				}
+			}
+			g.Expect(own).To(HaveLen(1))
+			g.Expect(own).NotTo(ContainElement(orphan.Name))
+		}, timeout, interval).Should(Succeed())
+		Expect(activePods(ctx, w)).To(ContainElement(HaveField("Name", orphan.Name)), "the orphan is left alone")
+	})
+})
+
+var _ = Describe("GDPRWorkload status subresource", func() {
+	It("ignores status sent with the spec", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		w := workload(ns, "status", 0, "registry.example/app:1")
+		w.Status.ReadyReplicas = 42
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		got := &gdprv1alpha1.GDPRWorkload{}
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), got)).To(Succeed())
+		Expect(got.Status.ReadyReplicas).To(BeZero())
+	})
+})
+
+func eventReasons(ctx context.Context, namespace string) []string {
+	list := &eventsv1.EventList{}
+	Expect(k8sClient.List(ctx, list, client.InNamespace(namespace))).To(Succeed())
+	reasons := make([]string, 0, len(list.Items))
+	for _, e := range list.Items {
+		reasons = append(reasons, e.Reason)
+	}
+	return reasons
+}
+
+func unstructuredFrom(object map[string]any) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: object}
+}

@@ -1,0 +1,86 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/podplan"
+)
+
+// newPod makes a pod of revision from the workload's template. The API server completes the
+// name from generateName, so replacements never wait for a terminating pod's name.
+func newPod(workload *gdprv1alpha1.GDPRWorkload, revision string) *corev1.Pod {
+	template := workload.Spec.Template.DeepCopy()
+	labels := make(map[string]string, len(template.Labels)+2)
+	for k, v := range template.Labels {
+		labels[k] = v
+	}
+	labels[gdprv1alpha1.WorkloadLabel] = workload.Name
+	labels[gdprv1alpha1.RevisionLabel] = revision
+
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			GenerateName: workload.Name + "-",
+			Namespace:    workload.Namespace,
+			Labels:       labels,
+			Annotations:  template.Annotations,
+			OwnerReferences: []metav1.OwnerReference{{
+				APIVersion:         gdprv1alpha1.GroupVersion.String(),
+				Kind:               "GDPRWorkload",
+				Name:               workload.Name,
+				UID:                workload.UID,
+				Controller:         ptr.To(true),
+				BlockOwnerDeletion: ptr.To(true),
+			}},
+		},
+		Spec: template.Spec,
+	}
+}
+
+// planPod is what the pod planner needs to know of an observed pod.
+func planPod(pod *corev1.Pod) podplan.Pod {
+	return podplan.Pod{
+		Name:        pod.Name,
+		Revision:    pod.Labels[gdprv1alpha1.RevisionLabel],
+		Ready:       podReady(pod),
+		Scheduled:   pod.Spec.NodeName != "",
+		Terminating: pod.DeletionTimestamp != nil,
+		Finished:    pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed,
+		Created:     pod.CreationTimestamp.Time,
+	}
+}
+
+func podReady(pod *corev1.Pod) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// ownedBy reports whether the workload is the pod's controller. A workload deleted and
+// recreated under the same name must not adopt the pods of its predecessor that the
+// garbage collector has yet to remove.
+func ownedBy(pod *corev1.Pod, workload *gdprv1alpha1.GDPRWorkload) bool {
+	ref := metav1.GetControllerOf(pod)
+	return ref != nil && ref.UID == workload.UID
+}

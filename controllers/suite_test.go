@@ -1,0 +1,139 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"crypto/ed25519"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/ledger"
+)
+
+// These specs run the reconciler against a real kube-apiserver and etcd (envtest). Nothing
+// schedules or runs pods there, so a spec that needs Ready pods plays the kubelet itself.
+
+var (
+	testEnv   *envtest.Environment
+	cfg       *rest.Config
+	k8sClient client.Client
+	scheme    = runtime.NewScheme()
+	cancelMgr context.CancelFunc
+	keys      *audit.Keys
+	writer    *audit.Writer
+	actors    audit.Actors
+)
+
+// The suite's ledger settings: small, so that specs see checkpoints without writing hundreds
+// of entries or waiting a minute.
+const (
+	operatorNamespace  = "amber-system"
+	checkpointEvery    = 8
+	checkpointInterval = 3 * time.Second
+)
+
+func TestControllers(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Controller suite")
+}
+
+var _ = BeforeSuite(func() {
+	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	Expect(os.Getenv("KUBEBUILDER_ASSETS")).NotTo(BeEmpty(),
+		"KUBEBUILDER_ASSETS must name the directory holding kube-apiserver and etcd: run the tests with `make test`")
+
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(gdprv1alpha1.AddToScheme(scheme))
+
+	testEnv = &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	var err error
+	cfg, err = testEnv.Start()
+	Expect(err).NotTo(HaveOccurred())
+
+	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
+	Expect(err).NotTo(HaveOccurred())
+
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:  scheme,
+		Cache:   CacheOptions(),
+		Metrics: metricsserver.Options{BindAddress: "0"},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(k8sClient.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}})).To(Succeed())
+	keys, err = audit.EnsureKeys(context.Background(), k8sClient, k8sClient, operatorNamespace)
+	Expect(err).NotTo(HaveOccurred())
+	writer = audit.NewWriter(mgr.GetClient(), mgr.GetAPIReader(), keys.Signing, checkpointEvery)
+	actors = audit.Actors{Mode: audit.ActorPseudonymous, Key: keys.Pseudonym}
+
+	Expect((&GDPRWorkloadReconciler{
+		Client:                  mgr.GetClient(),
+		Scheme:                  mgr.GetScheme(),
+		Recorder:                mgr.GetEventRecorder("amber"),
+		APIReader:               mgr.GetAPIReader(),
+		Ledger:                  writer,
+		Actors:                  actors,
+		MaxConcurrentReconciles: 2,
+	}).SetupWithManager(mgr)).To(Succeed())
+	Expect((&AuditLedgerReconciler{
+		Client:             mgr.GetClient(),
+		Recorder:           mgr.GetEventRecorder("amber"),
+		Ledger:             writer,
+		Keys:               ledger.NewKeys(keys.Signing.Public().(ed25519.PublicKey)),
+		CheckpointEvery:    checkpointEvery,
+		CheckpointInterval: checkpointInterval,
+		FullVerifyInterval: time.Minute,
+	}).SetupWithManager(mgr, 2)).To(Succeed())
+
+	var ctx context.Context
+	ctx, cancelMgr = context.WithCancel(context.Background())
+	go func() {
+		defer GinkgoRecover()
+		Expect(mgr.Start(ctx)).To(Succeed())
+	}()
+})
+
+var _ = AfterSuite(func() {
+	if cancelMgr != nil {
+		cancelMgr()
+	}
+	if testEnv != nil {
+		Expect(testEnv.Stop()).To(Succeed())
+	}
+})

@@ -1,0 +1,385 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package audit writes workloads' audit ledgers: it appends entries to a ledger's hash chain,
+// signs checkpoints, pseudonymises actors and manages the keys for both. The integrity rules
+// themselves live in internal/ledger.
+package audit
+
+import (
+	"cmp"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/ledger"
+)
+
+// maxAppendAttempts bounds how often an append retries when another writer took its place.
+const maxAppendAttempts = 50
+
+// Writer appends entries to ledgers. Appends to one ledger are serialised in the process;
+// between processes (a leader handing over) the deterministic entry names make the API
+// server refuse a second entry in the same place, and the writer then reloads and retries.
+// Entries of different ledgers are written in parallel.
+type Writer struct {
+	client client.Client
+	reader client.Reader
+	key    ed25519.PrivateKey
+	// checkpointEvery is how many entries a ledger takes before a signed checkpoint follows.
+	checkpointEvery int
+	// Clock is the time entries are stamped with; tests set it to write history in the past.
+	Clock func() time.Time
+
+	mu      sync.Mutex
+	ledgers map[types.NamespacedName]*chainState
+}
+
+// NewWriter makes a writer that creates entries through c, loads ledgers through the
+// uncached reader (so that a restarted manager sees every entry written before), and signs
+// a checkpoint after every checkpointEvery entries with key.
+func NewWriter(c client.Client, reader client.Reader, key ed25519.PrivateKey, checkpointEvery int) *Writer {
+	return &Writer{client: c, reader: reader, key: key, checkpointEvery: checkpointEvery, Clock: time.Now, ledgers: map[types.NamespacedName]*chainState{}}
+}
+
+// chainState is what the writer knows of one ledger's chain, guarded by its mutex.
+type chainState struct {
+	mu sync.Mutex
+	chain
+}
+
+type chain struct {
+	loaded   bool
+	head     int64
+	headHash string
+	// unsigned counts entries since the last checkpoint; firstUnsigned is the time of the
+	// oldest of them.
+	unsigned      int
+	firstUnsigned time.Time
+	// keys maps every idempotency key in the chain to its sequence number.
+	keys map[string]int64
+	// openPods maps the UID of every pod with a PodCreated entry and no PodDeleted entry to its name.
+	openPods map[string]string
+	// workloads holds, by workload UID, the newest spec recorded.
+	workloads map[string]WorkloadRecord
+}
+
+// WorkloadRecord is what a ledger last recorded of a workload's spec.
+type WorkloadRecord struct {
+	// Generation is the newest metadata.generation recorded.
+	Generation int64
+	// Fingerprint is the spec fingerprint recorded with it.
+	Fingerprint string
+	// Deleted is true once the workload's deletion is recorded.
+	Deleted bool
+}
+
+func (w *Writer) chain(namespace, name string) *chainState {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := types.NamespacedName{Namespace: namespace, Name: name}
+	st, ok := w.ledgers[key]
+	if !ok {
+		st = &chainState{}
+		w.ledgers[key] = st
+	}
+	return st
+}
+
+// Forget drops what the writer knows of a ledger, so that the next use reloads it.
+func (w *Writer) Forget(namespace, name string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.ledgers, types.NamespacedName{Namespace: namespace, Name: name})
+}
+
+// Append records entry in the ledger named ledgerName in namespace, unless an entry with the
+// same idempotency key is already there. It reports whether it wrote one. The entry's
+// sequence, hashes and ledger are set here; a zero time is the current time.
+func (w *Writer) Append(ctx context.Context, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec) (bool, error) {
+	st := w.chain(namespace, ledgerName)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return w.appendLocked(ctx, st, namespace, ledgerName, entry)
+}
+
+func (w *Writer) appendLocked(ctx context.Context, st *chainState, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec) (bool, error) {
+	entry.Ledger = ledgerName
+	if entry.Time.IsZero() {
+		entry.Time = metav1.NewTime(w.Clock())
+	}
+	for range maxAppendAttempts {
+		if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
+			return false, err
+		}
+		if _, done := st.keys[entry.IdempotencyKey]; done {
+			return false, nil
+		}
+		// A crash between an entry and the checkpoint due after it leaves the chain with a
+		// full run of unsigned entries: sign it before going on, so no run grows longer.
+		if w.checkpointEvery > 0 && st.unsigned >= w.checkpointEvery {
+			if err := w.checkpointLocked(ctx, st, namespace, ledgerName); err != nil {
+				return false, err
+			}
+			continue
+		}
+		taken, err := w.tryAppendLocked(ctx, st, namespace, entry)
+		if err != nil {
+			return false, fmt.Errorf("append %s entry to ledger %s/%s: %w", entry.Type, namespace, ledgerName, err)
+		}
+		if taken {
+			continue
+		}
+		if w.checkpointEvery > 0 && st.unsigned >= w.checkpointEvery {
+			if err := w.checkpointLocked(ctx, st, namespace, ledgerName); err != nil {
+				return true, err
+			}
+		}
+		return true, nil
+	}
+	return false, fmt.Errorf("append %s entry to ledger %s/%s: its place was taken %d times in a row", entry.Type, namespace, ledgerName, maxAppendAttempts)
+}
+
+// tryAppendLocked makes one attempt to write spec after the chain's head. When another
+// writer, or an earlier attempt of ours whose answer was lost, took the place, it takes in
+// what is there and reports taken.
+func (w *Writer) tryAppendLocked(ctx context.Context, st *chainState, namespace string, spec gdprv1alpha1.AuditEventSpec) (taken bool, err error) {
+	if err := ledger.Seal(namespace, &spec, st.head, st.headHash); err != nil {
+		return false, err
+	}
+	event := newEvent(namespace, spec)
+	err = w.client.Create(ctx, event)
+	switch {
+	case err == nil:
+		st.record(&event.Spec)
+		return false, nil
+	case apierrors.IsAlreadyExists(err):
+		return true, w.catchUpLocked(ctx, st, namespace, event.Name)
+	default:
+		return false, err
+	}
+}
+
+// catchUpLocked folds in the entry another writer created where this one meant to append,
+// and any written after it. Should they not continue the chain as this writer knows it, the
+// chain is read again whole.
+func (w *Writer) catchUpLocked(ctx context.Context, st *chainState, namespace, name string) error {
+	for {
+		taken := &gdprv1alpha1.AuditEvent{}
+		err := w.reader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, taken)
+		switch {
+		case apierrors.IsNotFound(err):
+			return nil // caught up: the next place is free
+		case err != nil:
+			return fmt.Errorf("read entry %s/%s: %w", namespace, name, err)
+		case taken.Spec.Sequence != st.head+1 || taken.Spec.PreviousHash != st.headHash:
+			st.loaded = false
+			return nil
+		}
+		st.record(&taken.Spec)
+		name = ledger.EntryName(taken.Spec.Ledger, st.head+1)
+	}
+}
+
+// Checkpoint signs the chain's current head now, if any entry is not yet covered.
+func (w *Writer) Checkpoint(ctx context.Context, namespace, ledgerName string) error {
+	st := w.chain(namespace, ledgerName)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
+		return err
+	}
+	if st.unsigned == 0 {
+		return nil
+	}
+	return w.checkpointLocked(ctx, st, namespace, ledgerName)
+}
+
+// CheckpointDue says when the chain's oldest unsigned entry will be maxAge old, the latest
+// time a checkpoint should cover it; ok is false when every entry is covered.
+func (w *Writer) CheckpointDue(ctx context.Context, namespace, ledgerName string, maxAge time.Duration) (due time.Time, ok bool, err error) {
+	st := w.chain(namespace, ledgerName)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
+		return time.Time{}, false, err
+	}
+	if st.unsigned == 0 {
+		return time.Time{}, false, nil
+	}
+	return st.firstUnsigned.Add(maxAge), true, nil
+}
+
+func (w *Writer) checkpointLocked(ctx context.Context, st *chainState, namespace, ledgerName string) error {
+	// The statement is signed anew on every attempt: it must cover the head as it is when
+	// written, not as it was when another writer got in between.
+	for range maxAppendAttempts {
+		if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
+			return err
+		}
+		if st.unsigned == 0 {
+			return nil
+		}
+		spec, err := ledger.CheckpointSpec(namespace, ledgerName, st.head, st.headHash, w.Clock(), w.key)
+		if err != nil {
+			return err
+		}
+		taken, err := w.tryAppendLocked(ctx, st, namespace, spec)
+		if err != nil {
+			return fmt.Errorf("sign checkpoint of ledger %s/%s: %w", namespace, ledgerName, err)
+		}
+		if !taken {
+			return nil
+		}
+	}
+	return fmt.Errorf("sign checkpoint of ledger %s/%s: its place was taken %d times in a row", namespace, ledgerName, maxAppendAttempts)
+}
+
+// Recorded reports whether an entry with the idempotency key is in the ledger.
+func (w *Writer) Recorded(ctx context.Context, namespace, ledgerName, key string) (bool, error) {
+	st := w.chain(namespace, ledgerName)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
+		return false, err
+	}
+	_, ok := st.keys[key]
+	return ok, nil
+}
+
+// OpenPods returns, by UID, the pods the ledger records as created and not yet deleted.
+func (w *Writer) OpenPods(ctx context.Context, namespace, ledgerName string) (map[string]string, error) {
+	st := w.chain(namespace, ledgerName)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
+		return nil, err
+	}
+	open := make(map[string]string, len(st.openPods))
+	for uid, name := range st.openPods {
+		open[uid] = name
+	}
+	return open, nil
+}
+
+// Workload returns what the ledger last recorded of the workload with uid.
+func (w *Writer) Workload(ctx context.Context, namespace, ledgerName, uid string) (WorkloadRecord, bool, error) {
+	st := w.chain(namespace, ledgerName)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
+		return WorkloadRecord{}, false, err
+	}
+	rec, ok := st.workloads[uid]
+	return rec, ok, nil
+}
+
+// loadLocked reads the whole chain from the API server the first time it is needed, and
+// makes sure the AuditLedger object exists.
+func (w *Writer) loadLocked(ctx context.Context, st *chainState, namespace, ledgerName string) error {
+	if st.loaded {
+		return nil
+	}
+	if err := w.ensureLedger(ctx, namespace, ledgerName); err != nil {
+		return err
+	}
+	list := &gdprv1alpha1.AuditEventList{}
+	if err := w.reader.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{gdprv1alpha1.AuditLedgerLabel: ledgerName}); err != nil {
+		return fmt.Errorf("load ledger %s/%s: %w", namespace, ledgerName, err)
+	}
+	slices.SortFunc(list.Items, func(a, b gdprv1alpha1.AuditEvent) int { return cmp.Compare(a.Spec.Sequence, b.Spec.Sequence) })
+	st.chain = chain{loaded: true, keys: map[string]int64{}, openPods: map[string]string{}, workloads: map[string]WorkloadRecord{}}
+	for i := range list.Items {
+		st.record(&list.Items[i].Spec)
+	}
+	return nil
+}
+
+// record folds one entry of the chain, in sequence order, into the state.
+func (st *chain) record(spec *gdprv1alpha1.AuditEventSpec) {
+	st.head, st.headHash = spec.Sequence, spec.Hash
+	st.keys[spec.IdempotencyKey] = spec.Sequence
+	if spec.Type == gdprv1alpha1.AuditCheckpoint {
+		st.unsigned = 0
+	} else {
+		if st.unsigned == 0 {
+			st.firstUnsigned = spec.Time.Time
+		}
+		st.unsigned++
+	}
+	subject := spec.Subject
+	switch spec.Type {
+	case gdprv1alpha1.AuditPodCreated:
+		st.openPods[subject.PodUID] = subject.Pod
+	case gdprv1alpha1.AuditPodDeleted:
+		delete(st.openPods, subject.PodUID)
+	case gdprv1alpha1.AuditWorkloadCreated, gdprv1alpha1.AuditWorkloadSpecChanged:
+		if subject.Generation >= st.workloads[subject.WorkloadUID].Generation {
+			st.workloads[subject.WorkloadUID] = WorkloadRecord{Generation: subject.Generation, Fingerprint: spec.Fingerprints.After}
+		}
+	case gdprv1alpha1.AuditWorkloadDeleted:
+		rec := st.workloads[subject.WorkloadUID]
+		rec.Deleted = true
+		st.workloads[subject.WorkloadUID] = rec
+	}
+}
+
+func (w *Writer) ensureLedger(ctx context.Context, namespace, name string) error {
+	existing := &gdprv1alpha1.AuditLedger{}
+	err := w.reader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, existing)
+	if err == nil {
+		return nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return fmt.Errorf("get ledger %s/%s: %w", namespace, name, err)
+	}
+	l := &gdprv1alpha1.AuditLedger{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name, Labels: map[string]string{gdprv1alpha1.WorkloadLabel: name}},
+		Spec:       gdprv1alpha1.AuditLedgerSpec{Workload: name},
+	}
+	if err := w.client.Create(ctx, l); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create ledger %s/%s: %w", namespace, name, err)
+	}
+	return nil
+}
+
+// newEvent wraps a sealed entry in its resource, with the labels `kubectl get ae -l` selects on.
+func newEvent(namespace string, spec gdprv1alpha1.AuditEventSpec) *gdprv1alpha1.AuditEvent {
+	labels := map[string]string{
+		gdprv1alpha1.AuditLedgerLabel: spec.Ledger,
+		gdprv1alpha1.AuditTypeLabel:   string(spec.Type),
+	}
+	if spec.Reason != "" {
+		labels[gdprv1alpha1.AuditReasonLabel] = spec.Reason
+	}
+	// A label value holds at most 63 characters; longer pod names are still in the spec.
+	if pod := spec.Subject.Pod; pod != "" && len(pod) <= 63 {
+		labels[gdprv1alpha1.AuditPodLabel] = pod
+	}
+	return &gdprv1alpha1.AuditEvent{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: ledger.EntryName(spec.Ledger, spec.Sequence), Labels: labels},
+		Spec:       spec,
+	}
+}

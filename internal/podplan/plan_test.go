@@ -1,0 +1,156 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podplan
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// pod builds an observed pod; by default it is scheduled and Ready at revision "new",
+// created age seconds after epoch.
+func pod(name string, age int, opts ...func(*Pod)) Pod {
+	p := Pod{Name: name, Revision: "new", Ready: true, Scheduled: true, Created: epoch.Add(time.Duration(age) * time.Second)}
+	for _, o := range opts {
+		o(&p)
+	}
+	return p
+}
+
+func outdated(p *Pod)    { p.Revision = "old" }
+func notReady(p *Pod)    { p.Ready = false }
+func unscheduled(p *Pod) { p.Scheduled = false; p.Ready = false }
+func terminating(p *Pod) { p.Terminating = true }
+func finished(p *Pod)    { p.Finished = true; p.Ready = false }
+
+func TestDecide(t *testing.T) {
+	tests := []struct {
+		name     string
+		replicas int
+		pods     []Pod
+		want     Plan
+	}{
+		{
+			name:     "a new workload creates every pod",
+			replicas: 3,
+			want:     Plan{Create: 3, Phase: ScalingUp},
+		},
+		{
+			name:     "a workload with its pods all Ready has nothing to do",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1), pod("b", 2)},
+			want:     Plan{Phase: Converged},
+		},
+		{
+			name:     "pods that exist but are not Ready are waited for, not replaced",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1), pod("b", 2, notReady)},
+			want:     Plan{Phase: WaitingForPods},
+		},
+		{
+			name:     "a deleted pod is replaced",
+			replicas: 3,
+			pods:     []Pod{pod("a", 1), pod("b", 2)},
+			want:     Plan{Create: 1, Phase: ScalingUp},
+		},
+		{
+			name:     "a terminating pod is replaced without waiting for it to go",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1), pod("b", 2, terminating)},
+			want:     Plan{Create: 1, Phase: ScalingUp},
+		},
+		{
+			name:     "a finished pod is deleted and replaced",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1), pod("b", 2, finished)},
+			want:     Plan{Create: 1, Delete: []string{"b"}, Phase: ScalingUp},
+		},
+		{
+			name:     "scaling down deletes unscheduled, then unready, then the youngest pods",
+			replicas: 1,
+			pods:     []Pod{pod("old-ready", 1), pod("young-ready", 9), pod("unready", 2, notReady), pod("pending", 3, unscheduled)},
+			want:     Plan{Delete: []string{"pending", "unready", "young-ready"}, Phase: ScalingDown},
+		},
+		{
+			name:     "pods of the same age are deleted by name",
+			replicas: 1,
+			pods:     []Pod{pod("c", 1), pod("a", 1), pod("b", 1)},
+			want:     Plan{Delete: []string{"a", "b"}, Phase: ScalingDown},
+		},
+		{
+			name:     "scaling to zero deletes every pod",
+			replicas: 0,
+			pods:     []Pod{pod("a", 1), pod("b", 2, outdated)},
+			want:     Plan{Delete: []string{"a", "b"}, Phase: ScalingDown},
+		},
+		{
+			name:     "scaling to zero deletes old-revision pods too",
+			replicas: 0,
+			pods:     []Pod{pod("b", 2, outdated)},
+			want:     Plan{Delete: []string{"b"}, Phase: ScalingDown},
+		},
+		{
+			name:     "a rollout first creates one new pod beside the old ones",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1, outdated), pod("b", 2, outdated)},
+			want:     Plan{Create: 1, Phase: RollingOut},
+		},
+		{
+			name:     "a rollout waits while the surge pod is not Ready",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1, outdated), pod("b", 2, outdated), pod("c", 3, notReady)},
+			want:     Plan{Phase: RollingOut},
+		},
+		{
+			name:     "a rollout deletes one old pod once the surge pod is Ready",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1, outdated), pod("b", 2, outdated), pod("c", 3)},
+			want:     Plan{Delete: []string{"b"}, Create: 1, Phase: RollingOut},
+		},
+		{
+			name:     "an old pod that is not Ready is replaced at once",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1, outdated), pod("b", 2, outdated, notReady)},
+			want:     Plan{Delete: []string{"b"}, Create: 2, Phase: RollingOut},
+		},
+		{
+			name:     "a rollout ends by deleting the last old pod",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1, outdated), pod("c", 3), pod("d", 4)},
+			want:     Plan{Delete: []string{"a"}, Phase: RollingOut},
+		},
+		{
+			name:     "more new pods than desired during a rollout removes the surplus and every old pod",
+			replicas: 1,
+			pods:     []Pod{pod("a", 1, outdated), pod("c", 3), pod("d", 4)},
+			want:     Plan{Delete: []string{"d", "a"}, Phase: ScalingDown},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Decide(Desired{Replicas: tt.replicas, Revision: "new", MaxSurge: 1}, tt.pods)
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Decide() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,45 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podplan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// revisionLength is how many hex digits of the template hash a revision keeps: 40 bits are
+// plenty to tell one workload's revisions apart and keep the label short to read.
+const revisionLength = 10
+
+// Revision identifies a pod template by its content as the user wrote it. Two templates
+// with the same content have the same revision, so reverting a template returns to the
+// earlier revision.
+//
+// The hash covers encoding/json's rendering of the template, which is deterministic
+// (struct fields in declaration order, map keys sorted).
+func Revision(template *corev1.PodTemplateSpec) (string, error) {
+	encoded, err := json.Marshal(template)
+	if err != nil {
+		return "", fmt.Errorf("encode pod template: %w", err)
+	}
+	sum := sha256.Sum256(encoded)
+	return hex.EncodeToString(sum[:])[:revisionLength], nil
+}

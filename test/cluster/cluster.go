@@ -1,0 +1,150 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package cluster drives the cluster an end-to-end test or benchmark runs against the way a
+// user does: through the real kubectl, and with the manager running as its own process.
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Cluster is a running cluster reached through a kubeconfig file.
+type Cluster struct {
+	// Kubectl is the path of the kubectl binary.
+	Kubectl string
+	// Kubeconfig is the path of the cluster's kubeconfig file.
+	Kubeconfig string
+}
+
+// FromEnv finds the cluster that `make test-e2e` prepared: KUBECONFIG names its kubeconfig and
+// AMBER_KUBECTL the kubectl built from source.
+func FromEnv() (*Cluster, error) {
+	c := &Cluster{Kubectl: os.Getenv("AMBER_KUBECTL"), Kubeconfig: os.Getenv("KUBECONFIG")}
+	if c.Kubectl == "" || c.Kubeconfig == "" {
+		return nil, errors.New("AMBER_KUBECTL and KUBECONFIG must be set: run the suite with `make test-e2e`")
+	}
+	return c, nil
+}
+
+// Run runs kubectl with args and returns its standard output; the error carries its
+// standard error.
+func (c *Cluster) Run(ctx context.Context, args ...string) (string, error) {
+	return c.RunWithInput(ctx, "", args...)
+}
+
+// RunWithInput runs kubectl with args and stdin as its standard input.
+func (c *Cluster) RunWithInput(ctx context.Context, stdin string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, c.Kubectl, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.String(), nil
+}
+
+// Manager is the Amber manager running as a child process.
+type Manager struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	// LogPath is the file that receives the manager's output.
+	LogPath string
+}
+
+// Build compiles the command in package (relative to the module at root) into dir/name.
+func Build(ctx context.Context, root, pkg, dir, name string) (string, error) {
+	binary := filepath.Join(dir, name)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", binary, pkg)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build %s: %w: %s", pkg, err, out)
+	}
+	return binary, nil
+}
+
+// StartManager starts binary against the cluster with args, appending its output to logPath.
+func (c *Cluster) StartManager(binary, logPath string, args ...string) (*Manager, error) {
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open manager log: %w", err)
+	}
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		_ = logFile.Close()
+		return nil, fmt.Errorf("start manager: %w", err)
+	}
+	m := &Manager{cmd: cmd, done: make(chan struct{}), LogPath: logPath}
+	go func() {
+		_ = cmd.Wait()
+		_ = logFile.Close()
+		close(m.done)
+	}()
+	return m, nil
+}
+
+// Stop asks the manager to shut down as a rolling update would (SIGTERM) and waits for it,
+// killing it after timeout.
+func (m *Manager) Stop(timeout time.Duration) {
+	_ = m.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-m.done:
+	case <-time.After(timeout):
+		m.Kill()
+	}
+}
+
+// Kill ends the manager at once, as a crash or an OOM kill would.
+func (m *Manager) Kill() {
+	_ = m.cmd.Process.Kill()
+	<-m.done
+}
+
+// Exited reports whether the manager process has ended.
+func (m *Manager) Exited() bool {
+	select {
+	case <-m.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// LogTail returns the last n lines of the manager's output.
+func (m *Manager) LogTail(n int) string {
+	data, err := os.ReadFile(m.LogPath)
+	if err != nil {
+		return fmt.Sprintf("(cannot read %s: %v)", m.LogPath, err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

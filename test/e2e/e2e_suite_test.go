@@ -1,0 +1,131 @@
+//go:build e2e
+
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/amber-gdpr/amber/test/cluster"
+)
+
+// The end-to-end suite runs on `make cluster` (the real control plane with kwok nodes) and
+// the manager as its own process, and does what a user does: everything through kubectl.
+
+var (
+	k8s           *cluster.Cluster
+	manager       *cluster.Manager
+	managerBinary string
+	pluginBinary  string
+	repoRoot      string
+	artifacts     string
+	namespace     string
+	suiteStart    = time.Now()
+)
+
+func TestE2E(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "End-to-end suite")
+}
+
+var _ = BeforeSuite(func(ctx SpecContext) {
+	var err error
+	k8s, err = cluster.FromEnv()
+	Expect(err).NotTo(HaveOccurred())
+	repoRoot, err = filepath.Abs(filepath.Join("..", ".."))
+	Expect(err).NotTo(HaveOccurred())
+	artifacts = filepath.Join(repoRoot, "test", "e2e", "artifacts")
+	Expect(os.MkdirAll(artifacts, 0o755)).To(Succeed())
+
+	By("building the manager and the kubectl plugin")
+	bin := GinkgoT().TempDir()
+	managerBinary, err = cluster.Build(ctx, repoRoot, "./cmd", bin, "manager")
+	Expect(err).NotTo(HaveOccurred())
+	pluginBinary, err = cluster.Build(ctx, repoRoot, "./cmd/kubectl-amber", bin, "kubectl-amber")
+	Expect(err).NotTo(HaveOccurred())
+	// kubectl finds plugins on the PATH, as it would for a user who installed kubectl-amber.
+	Expect(os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))).To(Succeed())
+
+	By("starting the manager against the cluster")
+	// Its namespace holds the ledger's keys; in a deployment config/default creates it.
+	_, _ = k8s.Run(ctx, "create", "namespace", "amber-system")
+	manager = startManager()
+
+	namespace = fmt.Sprintf("amber-e2e-%d", suiteStart.Unix())
+	Expect(os.Remove(exportPath())).To(Or(Succeed(), MatchError(os.ErrNotExist)))
+	kubectl(ctx, "create", "namespace", namespace)
+}, NodeTimeout(5*time.Minute))
+
+var _ = AfterSuite(func(ctx SpecContext) {
+	if manager != nil {
+		manager.Stop(10 * time.Second)
+	}
+	if namespace != "" && !CurrentSpecReport().Failed() {
+		_, _ = k8s.Run(ctx, "delete", "namespace", namespace, "--wait=false")
+	}
+}, NodeTimeout(time.Minute))
+
+// On failure, show what a person debugging would look at first.
+var _ = AfterEach(func(ctx SpecContext) {
+	if !CurrentSpecReport().Failed() {
+		return
+	}
+	for _, args := range [][]string{
+		{"get", "gdprw,pods", "-n", namespace, "-o", "wide", "--show-labels"},
+		{"events", "-n", namespace},
+	} {
+		out, err := k8s.Run(ctx, args...)
+		fmt.Fprintf(GinkgoWriter, "\n$ kubectl %s\n%s%v\n", strings.Join(args, " "), out, err)
+	}
+	if manager != nil {
+		fmt.Fprintf(GinkgoWriter, "\nmanager log (last 80 lines):\n%s\n", manager.LogTail(80))
+	}
+})
+
+// kubectl runs kubectl and fails the spec when it fails.
+func kubectl(ctx context.Context, args ...string) string {
+	GinkgoHelper()
+	out, err := k8s.Run(ctx, args...)
+	Expect(err).NotTo(HaveOccurred())
+	return out
+}
+
+// startManager runs the manager as its own process. It is the only one (make test-e2e stops
+// the demo's), so it runs without leader election: a killed leader would otherwise hold the
+// lease for its full duration and slow every restart.
+func startManager() *cluster.Manager {
+	GinkgoHelper()
+	m, err := k8s.StartManager(managerBinary, filepath.Join(artifacts, "manager.log"),
+		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0",
+		"--audit-checkpoint-every=20", "--audit-checkpoint-interval=5s",
+		"--audit-export="+exportPath())
+	Expect(err).NotTo(HaveOccurred())
+	return m
+}
+
+// exportPath is the file the manager streams the ledger to, across all its restarts.
+func exportPath() string { return filepath.Join(artifacts, "audit-export.jsonl") }
