@@ -23,6 +23,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -38,6 +39,7 @@ import (
 	"github.com/amber-gdpr/amber/controllers"
 	"github.com/amber-gdpr/amber/internal/audit"
 	"github.com/amber-gdpr/amber/internal/ledger"
+	"github.com/amber-gdpr/amber/internal/pin"
 )
 
 var scheme = runtime.NewScheme()
@@ -65,6 +67,9 @@ func main() {
 		fullVerifyInterval      time.Duration
 		actorMode               string
 		exportPath              string
+		insecureRegistries      string
+		registryTimeout         time.Duration
+		resolutionTTL           time.Duration
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint listens on; \"0\" turns it off.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes listen on.")
@@ -77,6 +82,9 @@ func main() {
 	flag.DurationVar(&fullVerifyInterval, "audit-full-verify-interval", 10*time.Minute, "Verify each ledger's whole chain this often; new entries are verified as they arrive.")
 	flag.StringVar(&actorMode, "audit-actors", string(audit.ActorPseudonymous), "How actors appear in the ledger: plain, pseudonymous (HMAC-SHA256 under a key in a Secret) or omit.")
 	flag.StringVar(&exportPath, "audit-export", "", "Also write every ledger entry as a JSON line to this file (\"-\" for stdout), at least once, with namespace, ledger and sequence as the dedup key.")
+	flag.StringVar(&insecureRegistries, "insecure-registries", "", "Comma-separated registries (host[:port]) that may be reached over plain HTTP or with an unverified TLS certificate. Empty: every registry needs valid TLS.")
+	flag.DurationVar(&registryTimeout, "registry-timeout", 10*time.Second, "How long one image resolution may take before the registry counts as unavailable.")
+	flag.DurationVar(&resolutionTTL, "image-resolution-ttl", 30*time.Second, "How long a tag's resolution to a digest is reused for other workloads on the same image and credentials.")
 	zapOpts := zap.Options{Development: !inCluster}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -109,11 +117,16 @@ func main() {
 		os.Exit(1)
 	}
 
-	// The keys are read before the manager starts, around its cache: it must not watch Secrets.
+	// The keys are read before the manager starts, around its cache, which keeps the data of pull secrets only.
 	keys, err := audit.EnsureKeys(context.Background(), mgr.GetClient(), mgr.GetAPIReader(), namespace)
 	if err != nil {
 		log.Error(err, "Unable to load or create the ledger's keys; does the namespace exist? (make install creates it)", "namespace", namespace)
 		os.Exit(1)
+	}
+	images := &pin.Cache{
+		Resolver:   &pin.Resolver{Insecure: parseRegistries(insecureRegistries), Timeout: registryTimeout},
+		TTL:        resolutionTTL,
+		FailureTTL: 2 * time.Second,
 	}
 	writer := audit.NewWriter(mgr.GetClient(), mgr.GetAPIReader(), keys.Signing, checkpointEvery)
 
@@ -125,6 +138,7 @@ func main() {
 		Ledger:                  writer,
 		Actors:                  audit.Actors{Mode: actors, Key: keys.Pseudonym},
 		MaxConcurrentReconciles: maxConcurrentReconciles,
+		Images:                  images,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up controller", "controller", "GDPRWorkload")
 		os.Exit(1)
@@ -162,6 +176,17 @@ func main() {
 		log.Error(err, "Manager exited with an error")
 		os.Exit(1)
 	}
+}
+
+// parseRegistries reads a comma-separated list of registry hosts.
+func parseRegistries(list string) map[string]bool {
+	registries := map[string]bool{}
+	for _, r := range strings.Split(list, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			registries[r] = true
+		}
+	}
+	return registries
 }
 
 func envOr(name, fallback string) string {

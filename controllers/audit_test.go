@@ -101,7 +101,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 	BeforeEach(func(ctx SpecContext) { ns = newNamespace(ctx) })
 
 	It("records the workload's whole life, ending with its deletion, in a chain that verifies", func(ctx SpecContext) {
-		w := workload(ns, "payments", 2, "registry.example/payments:1")
+		w := workload(ns, "payments", 2, image("payments:1"))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		eventuallyReady(ctx, w, 2)
 
@@ -120,6 +120,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 		entries := entriesOf(ctx, ns, "payments")
 		Expect(timeline(entries)).To(Equal([]string{
 			"WorkloadCreated/Created",
+			"RevisionPinned/Pinned",
 			"PodCreated/ScalingUp", "PodCreated/ScalingUp",
 			"WorkloadSpecChanged/SpecChanged",
 			"PodDeleted/ScalingDown",
@@ -157,14 +158,14 @@ var _ = Describe("Audit ledger of a workload", func() {
 	})
 
 	It("records a pod it finds without a creation entry, and pods deleted by someone else, as recovered", func(ctx SpecContext) {
-		w := workload(ns, "recover", 1, "registry.example/app:1")
+		w := workload(ns, "recover", 1, image("app:1"))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		eventuallyReady(ctx, w, 1)
 		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), w)).To(Succeed())
 
 		By("a pod created just before a crash, its entry never written")
 		revision := w.Status.UpdateRevision
-		stray := newPod(w, revision)
+		stray := podOf(w, revision)
 		Expect(k8sClient.Create(ctx, stray)).To(Succeed())
 		Eventually(func() int { return countKey(entriesOf(ctx, ns, "recover"), string(stray.UID)+"/PodCreated") }, timeout, interval).Should(Equal(1))
 
@@ -196,7 +197,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 	It("records a pod found while its workload is being deleted as created before deleted", func(ctx SpecContext) {
 		// Pods bound to a node stay Terminating until a kubelet (here: the spec) lets them go,
 		// which holds the workload's deletion open.
-		w := workload(ns, "leaving", 1, "registry.example/app:1")
+		w := workload(ns, "leaving", 1, image("app:1"))
 		w.Spec.Template.Spec.NodeName = "node-a"
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		eventuallyReady(ctx, w, 1)
@@ -205,7 +206,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 		Eventually(func() []corev1.Pod { return activePods(ctx, w) }, timeout, interval).Should(BeEmpty())
 
 		By("a pod whose creation entry was lost in a crash turns up")
-		stray := newPod(w, w.Status.UpdateRevision)
+		stray := podOf(w, w.Status.UpdateRevision)
 		Expect(k8sClient.Create(ctx, stray)).To(Succeed())
 
 		Eventually(func(g Gomega) {
@@ -227,7 +228,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 	})
 
 	It("signs a checkpoint after every few entries and after a quiet while", func(ctx SpecContext) {
-		w := workload(ns, "signed", checkpointEvery+2, "registry.example/app:1")
+		w := workload(ns, "signed", checkpointEvery+2, image("app:1"))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		eventuallyReady(ctx, w, checkpointEvery+2)
 
@@ -251,7 +252,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 	})
 
 	It("notices an entry deleted behind its back and names it", func(ctx SpecContext) {
-		w := workload(ns, "tampered", 3, "registry.example/app:1")
+		w := workload(ns, "tampered", 3, image("app:1"))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		eventuallyReady(ctx, w, 3)
 		l := &gdprv1alpha1.AuditLedger{}
@@ -355,7 +356,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 	})
 
 	It("refuses a retention under a day", func(ctx SpecContext) {
-		w := workload(ns, "short", 0, "registry.example/app:1")
+		w := workload(ns, "short", 0, image("app:1"))
 		w.Spec.Audit.Retention = &metav1.Duration{Duration: time.Hour}
 		Expect(k8sClient.Create(ctx, w)).To(MatchError(ContainSubstring("spec.audit.retention must be at least 24h (one day)")))
 	})

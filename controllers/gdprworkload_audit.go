@@ -93,8 +93,8 @@ func (r *GDPRWorkloadReconciler) recordWorkload(ctx context.Context, scope *work
 	if err != nil {
 		return err
 	}
-	subject := gdprv1alpha1.AuditSubject{Workload: w.Name, WorkloadUID: string(w.UID), Generation: w.Generation, Revision: scope.revision}
-	message := fmt.Sprintf("Generation %d: %d replicas of revision %s", w.Generation, desiredReplicas(w), scope.revision)
+	subject := gdprv1alpha1.AuditSubject{Workload: w.Name, WorkloadUID: string(w.UID), Generation: w.Generation, Revision: scope.templateHash}
+	message := fmt.Sprintf("Generation %d: %d replicas of template %s", w.Generation, desiredReplicas(w), scope.templateHash)
 	var entry gdprv1alpha1.AuditEventSpec
 	switch {
 	case !ok:

@@ -22,10 +22,12 @@ import (
 	"fmt"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -33,13 +35,17 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/pin"
 	"github.com/amber-gdpr/amber/internal/podplan"
+	"github.com/amber-gdpr/amber/internal/revision"
 )
 
 // Event reasons; stable, so that users can filter on them.
@@ -51,8 +57,25 @@ const (
 	EventPodDeleteFailed = "PodDeleteFailed"
 )
 
-// rolloutMaxSurge is how many pods above spec.replicas may exist while old pods are replaced.
-const rolloutMaxSurge = 1
+// rolloutBounds resolves spec.strategy against the desired number of pods: surge rounds up,
+// unavailable down, as for Deployments.
+func rolloutBounds(w *gdprv1alpha1.GDPRWorkload, replicas int) (surge, unavailable int) {
+	one, zero := intstr.FromInt32(1), intstr.FromInt32(0)
+	surgeValue, unavailableValue := &one, &zero
+	if w.Spec.Strategy.MaxSurge != nil {
+		surgeValue = w.Spec.Strategy.MaxSurge
+	}
+	if w.Spec.Strategy.MaxUnavailable != nil {
+		unavailableValue = w.Spec.Strategy.MaxUnavailable
+	}
+	// The CRD's validation admits only numbers and percentages, so these cannot fail.
+	surge, _ = intstr.GetScaledValueFromIntOrPercent(surgeValue, replicas, true)
+	unavailable, _ = intstr.GetScaledValueFromIntOrPercent(unavailableValue, replicas, false)
+	if surge == 0 && unavailable == 0 {
+		surge = 1 // both rounded to 0 (percentages of few pods): still let the rollout move
+	}
+	return surge, unavailable
+}
 
 // pendingRecheck is how soon a workload is looked at again while pods it created or deleted
 // have not shown up in the cache: normally the watch event arrives first.
@@ -79,20 +102,46 @@ type GDPRWorkloadReconciler struct {
 	Actors audit.Actors
 	// MaxConcurrentReconciles is how many workloads are reconciled at once.
 	MaxConcurrentReconciles int
+	// Images resolves image tags to digests, caching what registries answered.
+	Images *pin.Cache
 
-	expectations *podExpectations
+	expectations    *podExpectations
+	pinner          *imagePinner
+	recentRevisions recentRevisions
 }
 
 // workloadScope carries what one reconcile of one workload learns, from phase to phase.
 type workloadScope struct {
 	workload *gdprv1alpha1.GDPRWorkload
+	// templateHash identifies the template as the user wrote it.
+	templateHash string
+	// revisions is the workload's history.
+	revisions []revision.Revision
+	// current is the revision pods are made from: the template's, or while that cannot be
+	// pinned the one the workload last fully ran; revision is its ID, "" when there is none.
+	current  revision.Revision
 	revision string
-	pods     []corev1.Pod
-	plan     podplan.Plan
+	// pinning is set while the template's images are not pinned; hold keeps the pods as they
+	// are meanwhile.
+	pinning *pinning
+	hold    bool
+	// refreshErr is why a refresh of the pinned tags failed.
+	refreshErr error
+	// requeueAfter is when to look at the workload again, 0 for no particular time.
+	requeueAfter time.Duration
+	pods         []corev1.Pod
+	plan         podplan.Plan
 	// stalled is set when the workload cannot progress without a change by a person.
 	stalled *stall
 	// pending is true while created or deleted pods have not shown up in the cache.
 	pending bool
+}
+
+// requeue asks for the workload to be reconciled again after d at the latest.
+func (s *workloadScope) requeue(d time.Duration) {
+	if d > 0 && (s.requeueAfter == 0 || d < s.requeueAfter) {
+		s.requeueAfter = d
+	}
 }
 
 type stall struct {
@@ -114,6 +163,7 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, workload); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.expectations.forget(req.NamespacedName)
+			r.pinner.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -149,28 +199,31 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}()
 
 	for _, phase := range []func(context.Context, *workloadScope) error{
-		r.computeRevision,
-		r.observePods,
+		r.hashTemplate,
 		r.recordWorkload,
+		r.pinRevision,
+		r.observePods,
 		r.recordObservedPods,
 		r.reconcilePods,
+		r.recordRollout,
+		r.pruneRevisions,
 	} {
 		if err := phase(ctx, scope); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
 	if scope.pending {
-		return ctrl.Result{RequeueAfter: pendingRecheck}, nil
+		scope.requeue(pendingRecheck)
 	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{RequeueAfter: scope.requeueAfter}, nil
 }
 
-func (r *GDPRWorkloadReconciler) computeRevision(_ context.Context, scope *workloadScope) error {
-	revision, err := podplan.Revision(&scope.workload.Spec.Template)
+func (r *GDPRWorkloadReconciler) hashTemplate(_ context.Context, scope *workloadScope) error {
+	hash, err := podplan.Revision(&scope.workload.Spec.Template)
 	if err != nil {
-		return fmt.Errorf("compute revision: %w", err)
+		return fmt.Errorf("hash pod template: %w", err)
 	}
-	scope.revision = revision
+	scope.templateHash = hash
 	return nil
 }
 
@@ -191,11 +244,12 @@ func (r *GDPRWorkloadReconciler) observePods(ctx context.Context, scope *workloa
 	}
 	planned, scope.pending = r.expectations.reconcile(client.ObjectKeyFromObject(w), scope.pods, planned, time.Now())
 
-	replicas := 1
-	if w.Spec.Replicas != nil {
-		replicas = int(*w.Spec.Replicas)
+	replicas := int(desiredReplicas(w))
+	surge, unavailable := rolloutBounds(w, replicas)
+	scope.plan = podplan.Decide(podplan.Desired{Replicas: replicas, Revision: scope.revision, MaxSurge: surge, MaxUnavailable: unavailable, Hold: scope.hold}, planned)
+	if scope.revision == "" {
+		scope.plan.Create = 0 // nothing is pinned yet: no pod can be made
 	}
-	scope.plan = podplan.Decide(podplan.Desired{Replicas: replicas, Revision: scope.revision, MaxSurge: rolloutMaxSurge}, planned)
 	return nil
 }
 
@@ -232,7 +286,10 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 	}
 
 	for range scope.plan.Create {
-		pod := newPod(w, scope.revision)
+		pod, err := newPod(w, scope.current)
+		if err != nil {
+			return err
+		}
 		log.Info("Creating pod", "revision", scope.revision, "phase", scope.plan.Phase)
 		if err := r.Create(ctx, pod); err != nil {
 			return r.podCreateFailed(scope, err)
@@ -260,15 +317,18 @@ func (r *GDPRWorkloadReconciler) podCreateFailed(scope *workloadScope, err error
 	return fmt.Errorf("create pod: %w", err)
 }
 
-// CacheOptions narrows the manager's cache to what Amber manages: it holds only pods that
-// carry the workload label, so clusters with many other pods cost it nothing.
+// CacheOptions narrows the manager's cache to what Amber manages: it holds only pods and
+// ControllerRevisions that carry the workload label, so clusters with many other pods cost
+// it nothing, and the data of pull secrets only.
 func CacheOptions() cache.Options {
 	managed, err := labels.Parse(gdprv1alpha1.WorkloadLabel)
 	if err != nil {
 		panic(fmt.Sprintf("parse pod label selector: %v", err))
 	}
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.Pod{}: {Label: managed},
+		&corev1.Pod{}:                {Label: managed},
+		&appsv1.ControllerRevision{}: {Label: managed},
+		&corev1.Secret{}:             {Transform: keepOnlyPullSecretData},
 	}}
 }
 
@@ -276,9 +336,13 @@ func CacheOptions() cache.Options {
 // on any change to the pods it controls.
 func (r *GDPRWorkloadReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.expectations = newPodExpectations()
+	r.pinner = newImagePinner(r.Images)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&gdprv1alpha1.GDPRWorkload{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&corev1.Pod{}).
+		Owns(&appsv1.ControllerRevision{}).
+		// A workload whose images were resolved in the background is reconciled again.
+		WatchesRawSource(source.Channel(r.pinner.wake, &handler.EnqueueRequestForObject{})).
 		// A reconcile that waits on an API call that never answers would hold the workload
 		// (and its ledger) forever; the timeout turns that into an error that is retried.
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: reconcileTimeout}).

@@ -28,11 +28,13 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/revision"
 )
 
 const (
@@ -144,7 +146,7 @@ var _ = Describe("GDPRWorkload validation", func() {
 
 	DescribeTable("the API server refuses bad input with a message naming the field",
 		func(ctx SpecContext, mutate func(*gdprv1alpha1.GDPRWorkload), wantInMessage string) {
-			w := workload(ns, "bad", 1, "registry.example/app:1")
+			w := workload(ns, "bad", 1, image("app:1"))
 			mutate(w)
 			err := k8sClient.Create(ctx, w)
 			Expect(err).To(HaveOccurred())
@@ -161,6 +163,23 @@ var _ = Describe("GDPRWorkload validation", func() {
 		}, "spec.template.spec.initContainers[].image is required"),
 		Entry("a name too long for a label value", func(w *gdprv1alpha1.GDPRWorkload) { w.Name = strings.Repeat("a", 64) },
 			"metadata.name must be at most 63 characters"),
+		Entry("a rollout that could never replace a pod", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Strategy = gdprv1alpha1.RolloutStrategy{MaxSurge: ptr.To(intstr.FromInt32(0)), MaxUnavailable: ptr.To(intstr.FromString("0%"))}
+		}, "spec.strategy: maxSurge and maxUnavailable cannot both be 0"),
+		Entry("a surge that is neither a number nor a percentage", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Strategy.MaxSurge = ptr.To(intstr.FromString("many"))
+		}, "spec.strategy.maxSurge must be a non-negative number or a percentage"),
+		Entry("a negative maxUnavailable", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Strategy.MaxUnavailable = ptr.To(intstr.FromInt32(-1))
+		}, "spec.strategy.maxUnavailable must be a non-negative number or a percentage"),
+		Entry("an allowed registry written as a URL", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.ImagePolicy.AllowedRegistries = []string{"https://registry.example"}
+		}, "spec.imagePolicy.allowedRegistries: each entry is a registry host or repository prefix"),
+		Entry("a refresh interval that would hammer the registry", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.ImagePolicy.RefreshInterval = &metav1.Duration{Duration: time.Second}
+		}, "spec.imagePolicy.refreshInterval must be at least 10s"),
+		Entry("a negative history limit", func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.RevisionHistoryLimit = ptr.To[int32](-1) },
+			"spec.revisionHistoryLimit: Invalid value: -1"),
 	)
 
 	It("refuses a workload without a template", func(ctx SpecContext) {
@@ -175,10 +194,14 @@ var _ = Describe("GDPRWorkload validation", func() {
 	})
 
 	It("defaults replicas to 1", func(ctx SpecContext) {
-		w := workload(ns, "defaulted", 1, "registry.example/app:1")
+		w := workload(ns, "defaulted", 1, image("app:1"))
 		w.Spec.Replicas = nil
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		Expect(w.Spec.Replicas).To(HaveValue(BeEquivalentTo(1)))
+		Expect(w.Spec.RevisionHistoryLimit).To(HaveValue(BeEquivalentTo(10)))
+		Expect(w.Spec.Strategy.MaxSurge).To(HaveValue(Equal(intstr.FromInt32(1))))
+		Expect(w.Spec.Strategy.MaxUnavailable).To(HaveValue(Equal(intstr.FromInt32(0))))
+		Expect(w.Spec.ImagePolicy.RefreshInterval).To(BeNil(), "pinned until the template changes")
 	})
 })
 
@@ -187,7 +210,7 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 	BeforeEach(func(ctx SpecContext) { ns = newNamespace(ctx) })
 
 	It("creates labelled, owned pods and reports Ready once they are", func(ctx SpecContext) {
-		w := workload(ns, "payments", 3, "registry.example/payments:1")
+		w := workload(ns, "payments", 3, image("payments:1"))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 
 		Eventually(func() []corev1.Pod { return activePods(ctx, w) }, timeout, interval).Should(HaveLen(3))
@@ -209,7 +232,7 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 			owner := metav1.GetControllerOf(&p)
 			Expect(owner).NotTo(BeNil())
 			Expect(owner.UID).To(Equal(got.UID))
-			Expect(p.Spec.Containers[0].Image).To(Equal("registry.example/payments:1"))
+			Expect(p.Spec.Containers[0].Image).To(Equal(image("payments:1")+"@"+digestOf("payments:1")), "the pod runs the pinned digest, the tag kept to read")
 		}
 
 		eventuallyReady(ctx, w, 3)
@@ -224,7 +247,7 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 	})
 
 	It("replaces a deleted pod", func(ctx SpecContext) {
-		w := workload(ns, "replace", 2, "registry.example/app:1")
+		w := workload(ns, "replace", 2, image("app:1"))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		eventuallyReady(ctx, w, 2)
 
@@ -239,7 +262,7 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 	})
 
 	It("follows the scale subresource up and down", func(ctx SpecContext) {
-		w := workload(ns, "scaled", 3, "registry.example/app:1")
+		w := workload(ns, "scaled", 3, image("app:1"))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		eventuallyReady(ctx, w, 3)
 
@@ -254,14 +277,14 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 	})
 
 	It("replaces pods of an older template surge-first, never below the desired Ready pods", func(ctx SpecContext) {
-		w := workload(ns, "rollout", 2, "registry.example/app:1")
+		w := workload(ns, "rollout", 2, image("app:1"))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		eventuallyReady(ctx, w, 2)
 		before := &gdprv1alpha1.GDPRWorkload{}
 		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), before)).To(Succeed())
 
 		changeSpec(ctx, w, func(w *gdprv1alpha1.GDPRWorkload) {
-			w.Spec.Template.Spec.Containers[0].Image = "registry.example/app:2"
+			w.Spec.Template.Spec.Containers[0].Image = image("app:2")
 		})
 
 		// Without a kubelet the surge pod never gets Ready: the old pods must stay.
@@ -284,13 +307,13 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), after)).To(Succeed())
 		Expect(after.Status.CurrentRevision).NotTo(Equal(before.Status.CurrentRevision))
 		for _, p := range activePods(ctx, w) {
-			Expect(p.Spec.Containers[0].Image).To(Equal("registry.example/app:2"))
+			Expect(p.Spec.Containers[0].Image).To(Equal(image("app:2")+"@"+digestOf("app:2")))
 			Expect(p.Labels).To(HaveKeyWithValue(gdprv1alpha1.RevisionLabel, after.Status.CurrentRevision))
 		}
 	})
 
 	It("stalls with the API server's message when it refuses the template's pods", func(ctx SpecContext) {
-		w := workload(ns, "invalid", 1, "registry.example/app:1")
+		w := workload(ns, "invalid", 1, image("app:1"))
 		w.Spec.Template.Spec.Containers[0].Name = "Not_A_DNS_Label"
 		Expect(k8sClient.Create(ctx, w)).To(Succeed(), "the CRD does not repeat every pod validation")
 
@@ -310,11 +333,11 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 	})
 
 	It("does not adopt pods of a deleted workload of the same name", func(ctx SpecContext) {
-		w := workload(ns, "reborn", 1, "registry.example/app:1")
+		w := workload(ns, "reborn", 1, image("app:1"))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		// A pod left behind by an earlier workload of the same name, which the garbage
 		// collector has not removed yet.
-		orphan := newPod(w, "0000000000")
+		orphan := podOf(w, "0000000000")
 		orphan.OwnerReferences[0].UID = "an-earlier-workload"
 		Expect(k8sClient.Create(ctx, orphan)).To(Succeed())
 
@@ -339,7 +362,7 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 var _ = Describe("GDPRWorkload status subresource", func() {
 	It("ignores status sent with the spec", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
-		w := workload(ns, "status", 0, "registry.example/app:1")
+		w := workload(ns, "status", 0, image("app:1"))
 		w.Status.ReadyReplicas = 42
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		got := &gdprv1alpha1.GDPRWorkload{}
@@ -360,4 +383,17 @@ func eventReasons(ctx context.Context, namespace string) []string {
 
 func unstructuredFrom(object map[string]any) *unstructured.Unstructured {
 	return &unstructured.Unstructured{Object: object}
+}
+
+// podOf makes a pod of the workload as Amber would at revision id, as if another manager (or
+// an earlier run) had made it.
+func podOf(w *gdprv1alpha1.GDPRWorkload, id string) *corev1.Pod {
+	GinkgoHelper()
+	pins := make([]gdprv1alpha1.PinnedImage, 0, len(w.Spec.Template.Spec.Containers))
+	for _, c := range w.Spec.Template.Spec.Containers {
+		pins = append(pins, gdprv1alpha1.PinnedImage{Container: c.Name, Image: c.Image, Pinned: c.Image})
+	}
+	pod, err := newPod(w, revision.Revision{ID: id, Template: w.Spec.Template, Pins: pins})
+	Expect(err).NotTo(HaveOccurred())
+	return pod
 }

@@ -17,24 +17,34 @@ limitations under the License.
 package controllers
 
 import (
+	"fmt"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/podplan"
+	"github.com/amber-gdpr/amber/internal/revision"
 )
 
-// newPod makes a pod of revision from the workload's template. The API server completes the
-// name from generateName, so replacements never wait for a terminating pod's name.
-func newPod(workload *gdprv1alpha1.GDPRWorkload, revision string) *corev1.Pod {
-	template := workload.Spec.Template.DeepCopy()
+// newPod makes a pod of revision from the workload's template, every image replaced by its
+// pinned reference. The API server completes the name from generateName, so replacements
+// never wait for a terminating pod's name.
+// The template is the revision's own, as recorded: the workload's may have moved on while
+// its new revision cannot be pinned.
+func newPod(workload *gdprv1alpha1.GDPRWorkload, rev revision.Revision) (*corev1.Pod, error) {
+	template := rev.Template.DeepCopy()
+	spec, err := revision.PodSpec(template, rev.Pins)
+	if err != nil {
+		return nil, fmt.Errorf("make pod of revision %s: %w", rev.ID, err)
+	}
 	labels := make(map[string]string, len(template.Labels)+2)
 	for k, v := range template.Labels {
 		labels[k] = v
 	}
 	labels[gdprv1alpha1.WorkloadLabel] = workload.Name
-	labels[gdprv1alpha1.RevisionLabel] = revision
+	labels[gdprv1alpha1.RevisionLabel] = rev.ID
 
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
@@ -51,8 +61,8 @@ func newPod(workload *gdprv1alpha1.GDPRWorkload, revision string) *corev1.Pod {
 				BlockOwnerDeletion: ptr.To(true),
 			}},
 		},
-		Spec: template.Spec,
-	}
+		Spec: spec,
+	}, nil
 }
 
 // planPod is what the pod planner needs to know of an observed pod.

@@ -33,12 +33,38 @@ func summarizeStatus(scope *workloadScope, reconcileErr error) {
 	w := scope.workload
 	status := &w.Status
 	status.Selector = fmt.Sprintf("%s=%s", gdprv1alpha1.WorkloadLabel, w.Name)
-	if scope.revision != "" {
-		status.UpdateRevision = scope.revision
+	pinned := scope.pinning == nil && !scope.hold && scope.revision != ""
+	if scope.templateHash != "" && (pinned || scope.pinning != nil) {
+		// Until the template's images are pinned, its revision has no ID yet: the template
+		// hash stands for it, and no image is shown as pinned.
+		status.UpdateRevision, status.PinnedImages = scope.templateHash, nil
+		if pinned {
+			status.UpdateRevision, status.PinnedImages = scope.revision, scope.current.Pins
+		}
 		summarizeReplicas(scope)
+	}
+	if pinned {
+		message := fmt.Sprintf("%d images of revision %s pinned to digests", len(scope.current.Pins), scope.revision)
+		if scope.refreshErr != nil {
+			message += fmt.Sprintf("; refreshing them failed, will retry: %v", scope.refreshErr)
+		}
+		setCondition(w, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonPinned, message)
 	}
 
 	switch {
+	case scope.pinning != nil && scope.pinning.err != nil:
+		reason := string(pinReason(scope.pinning.err))
+		message := fmt.Sprintf("no pod of the new template is made until its images are pinned; pods already running are kept: %v", scope.pinning.err)
+		setCondition(w, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionFalse, reason, message)
+		if reason == gdprv1alpha1.ReasonRegistryNotAllowed || reason == gdprv1alpha1.ReasonInvalidReference {
+			setStalled(w, reason, message) // only a change to the workload helps
+		} else {
+			setProgressing(w, reason, message+" (retrying)")
+		}
+	case scope.pinning != nil:
+		message := fmt.Sprintf("resolving the images of the new template (%s) to digests", scope.templateHash)
+		setCondition(w, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionUnknown, gdprv1alpha1.ReasonResolving, message)
+		setProgressing(w, gdprv1alpha1.ReasonResolving, message)
 	case scope.stalled != nil:
 		setStalled(w, scope.stalled.reason, scope.stalled.message)
 	case reconcileErr != nil:
@@ -68,7 +94,7 @@ func summarizeReplicas(scope *workloadScope) {
 		if podReady(pod) {
 			ready++
 		}
-		if pod.Labels[gdprv1alpha1.RevisionLabel] == scope.revision {
+		if pod.Labels[gdprv1alpha1.RevisionLabel] == status.UpdateRevision {
 			updated++
 		} else if oldest == nil || pod.CreationTimestamp.Before(&oldest.CreationTimestamp) {
 			oldest = pod
@@ -76,9 +102,9 @@ func summarizeReplicas(scope *workloadScope) {
 	}
 	status.Replicas, status.ReadyReplicas, status.UpdatedReplicas = replicas, ready, updated
 	switch {
-	case oldest == nil:
-		status.CurrentRevision = scope.revision
-	case status.CurrentRevision == "":
+	case oldest == nil && !scope.hold:
+		status.CurrentRevision = status.UpdateRevision
+	case status.CurrentRevision == "" && oldest != nil:
 		status.CurrentRevision = oldest.Labels[gdprv1alpha1.RevisionLabel]
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"crypto/ed25519"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,6 +43,8 @@ import (
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/audit"
 	"github.com/amber-gdpr/amber/internal/ledger"
+	"github.com/amber-gdpr/amber/internal/pin"
+	"github.com/amber-gdpr/amber/test/registry"
 )
 
 // These specs run the reconciler against a real kube-apiserver and etcd (envtest). Nothing
@@ -56,7 +59,38 @@ var (
 	keys      *audit.Keys
 	writer    *audit.Writer
 	actors    audit.Actors
+	// images is the suite's OCI registry; authRegistry asks for basicAuthUser's credentials.
+	images       *registry.Registry
+	authRegistry *registry.Registry
+	pushed       = map[string]string{}
+	pushedMu     sync.Mutex
 )
+
+const (
+	basicAuthUser     = "puller"
+	basicAuthPassword = "s3cret"
+)
+
+// image returns the reference of repoAndTag ("app:1") in the suite's registry, pushing a
+// random image there the first time it is asked for.
+func image(repoAndTag string) string {
+	GinkgoHelper()
+	pushedMu.Lock()
+	defer pushedMu.Unlock()
+	if _, ok := pushed[repoAndTag]; !ok {
+		digest, err := images.Push(repoAndTag)
+		Expect(err).NotTo(HaveOccurred())
+		pushed[repoAndTag] = digest.String()
+	}
+	return images.Ref(repoAndTag)
+}
+
+// digestOf is the digest image(repoAndTag) pushed.
+func digestOf(repoAndTag string) string {
+	pushedMu.Lock()
+	defer pushedMu.Unlock()
+	return pushed[repoAndTag]
+}
 
 // The suite's ledger settings: small, so that specs see checkpoints without writing hundreds
 // of entries or waiting a minute.
@@ -90,6 +124,11 @@ var _ = BeforeSuite(func() {
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
 
+	images, err = registry.Start()
+	Expect(err).NotTo(HaveOccurred())
+	authRegistry, err = registry.Start(registry.WithBasicAuth(basicAuthUser, basicAuthPassword))
+	Expect(err).NotTo(HaveOccurred())
+
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme,
 		Cache:   CacheOptions(),
@@ -110,6 +149,14 @@ var _ = BeforeSuite(func() {
 		Ledger:                  writer,
 		Actors:                  actors,
 		MaxConcurrentReconciles: 2,
+		Images: &pin.Cache{
+			Resolver: &pin.Resolver{
+				Insecure: map[string]bool{images.Host: true, authRegistry.Host: true},
+				Timeout:  2 * time.Second,
+			},
+			TTL:        time.Second,
+			FailureTTL: 200 * time.Millisecond,
+		},
 	}).SetupWithManager(mgr)).To(Succeed())
 	Expect((&AuditLedgerReconciler{
 		Client:             mgr.GetClient(),
@@ -132,6 +179,10 @@ var _ = BeforeSuite(func() {
 var _ = AfterSuite(func() {
 	if cancelMgr != nil {
 		cancelMgr()
+	}
+	if images != nil {
+		images.Close()
+		authRegistry.Close()
 	}
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())

@@ -34,7 +34,7 @@ const (
 )
 
 // AuditEventType says what kind of action or observation an entry records.
-// +kubebuilder:validation:Enum=WorkloadCreated;WorkloadSpecChanged;WorkloadDeleted;PodCreated;PodDeleted;Checkpoint
+// +kubebuilder:validation:Enum=WorkloadCreated;WorkloadSpecChanged;WorkloadDeleted;PodCreated;PodDeleted;Checkpoint;RevisionPinned;RevisionRestored;PinningFailed;RolloutStarted;RolloutCompleted
 type AuditEventType string
 
 // The entry types.
@@ -51,6 +51,20 @@ const (
 	AuditPodDeleted AuditEventType = "PodDeleted"
 	// AuditCheckpoint: a signed statement of the chain's state up to the previous entry.
 	AuditCheckpoint AuditEventType = "Checkpoint"
+	// AuditRevisionPinned: every image of a new revision was resolved to a digest (reason
+	// Pinned), or a refresh found a tag moved (reason TagMoved). The message lists the pins;
+	// fingerprints.after is the hash of them.
+	AuditRevisionPinned AuditEventType = "RevisionPinned"
+	// AuditRevisionRestored: the template went back to an earlier content, and its revision
+	// was restored with the digests recorded when it was pinned, not resolved again.
+	AuditRevisionRestored AuditEventType = "RevisionRestored"
+	// AuditPinningFailed: an image of a new revision could not be pinned; the reason is the
+	// ImagesPinned condition's. Recorded once per revision and reason, not at every retry.
+	AuditPinningFailed AuditEventType = "PinningFailed"
+	// AuditRolloutStarted: pods of an older revision began to be replaced by a new revision's.
+	AuditRolloutStarted AuditEventType = "RolloutStarted"
+	// AuditRolloutCompleted: every pod runs the new revision.
+	AuditRolloutCompleted AuditEventType = "RolloutCompleted"
 )
 
 // AuditSubject names what an entry is about. It holds references, never personal data.

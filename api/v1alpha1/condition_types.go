@@ -32,6 +32,11 @@ const (
 	// it, for example when the API server refuses the pods its template describes. It is
 	// removed, not set to False, when the cause is gone.
 	StalledCondition = "Stalled"
+
+	// ImagesPinnedCondition is True when every image of the current template is pinned to a
+	// digest. While it is False no pod of the new revision is created: pods already running
+	// keep running, and the reason says what stands in the way.
+	ImagesPinnedCondition = "ImagesPinned"
 )
 
 // Reasons of the conditions above; each names the situation, whatever the polarity.
@@ -56,6 +61,33 @@ const (
 	// ReasonPodRejected (Ready=False, Stalled=True): the API server refused a pod made from
 	// the template; the message carries its answer.
 	ReasonPodRejected = "PodRejected"
+
+	// ReasonPinned (ImagesPinned=True): every image is pinned to a digest.
+	ReasonPinned = "Pinned"
+
+	// ReasonResolving (ImagesPinned=Unknown): the registries are being asked.
+	ReasonResolving = "Resolving"
+
+	// ReasonRegistryUnavailable (ImagesPinned=False): a registry did not answer or answered
+	// with a server error. Amber retries with backoff.
+	ReasonRegistryUnavailable = "RegistryUnavailable"
+
+	// ReasonRegistryRateLimited (ImagesPinned=False): a registry answered 429; Amber retries
+	// after the time it asked for.
+	ReasonRegistryRateLimited = "RegistryRateLimited"
+
+	// ReasonImageNotFound (ImagesPinned=False): the registry has no such tag or digest.
+	ReasonImageNotFound = "ImageNotFound"
+
+	// ReasonUnauthorized (ImagesPinned=False): the registry refused the pull secrets' credentials.
+	ReasonUnauthorized = "Unauthorized"
+
+	// ReasonRegistryNotAllowed (ImagesPinned=False, Stalled=True): an image comes from outside
+	// spec.imagePolicy.allowedRegistries.
+	ReasonRegistryNotAllowed = "RegistryNotAllowed"
+
+	// ReasonInvalidReference (ImagesPinned=False, Stalled=True): an image is not a valid reference.
+	ReasonInvalidReference = "InvalidReference"
 
 	// ReasonReconcileFailed (Ready=False, Reconciling=True): a step failed for a reason that
 	// may pass (quota, a conflict, an unavailable API server); Amber retries with backoff and

@@ -19,6 +19,7 @@ package v1alpha1
 import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // Labels Amber puts on every pod it manages. They are a public interface: users and
@@ -27,9 +28,14 @@ const (
 	// WorkloadLabel names the GDPRWorkload a pod belongs to.
 	WorkloadLabel = "gdpr.amber.dev/workload"
 
-	// RevisionLabel holds the revision a pod was made from: a hash of the workload's
-	// pod template as the user wrote it.
+	// RevisionLabel holds the revision a pod (or ControllerRevision) was made from: a hash
+	// of the workload's pod template as the user wrote it, and of the digests its images
+	// were pinned to when a refresh found a tag moved.
 	RevisionLabel = "gdpr.amber.dev/revision"
+
+	// TemplateHashLabel, on a ControllerRevision, holds the hash of the pod template as the
+	// user wrote it: every revision pinned from one template content carries the same value.
+	TemplateHashLabel = "gdpr.amber.dev/template-hash"
 
 	// LedgerFinalizer keeps a deleted workload until Amber has deleted its pods and recorded
 	// the deletion as the last entry of its audit ledger.
@@ -58,10 +64,71 @@ type GDPRWorkloadSpec struct {
 	// +required
 	Template corev1.PodTemplateSpec `json:"template"`
 
+	// strategy says how pods of an older revision are replaced by pods of a new one.
+	// +kubebuilder:default={}
+	// +optional
+	Strategy RolloutStrategy `json:"strategy,omitempty"`
+
+	// imagePolicy says where images may come from and whether moved tags are picked up.
+	// +optional
+	ImagePolicy ImagePolicy `json:"imagePolicy,omitempty"`
+
+	// revisionHistoryLimit is how many revisions that no pod runs any more are kept as
+	// ControllerRevisions, with the digests they were pinned to, for exact rollbacks.
+	// Defaults to 10.
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	RevisionHistoryLimit *int32 `json:"revisionHistoryLimit,omitempty"`
+
 	// audit configures the workload's audit ledger.
 	// +kubebuilder:default={}
 	// +optional
 	Audit AuditPolicy `json:"audit,omitempty"`
+}
+
+// RolloutStrategy bounds how far a rollout may go above or below spec.replicas. Old pods
+// are deleted only once their replacements are Ready, within these bounds.
+// +kubebuilder:validation:XValidation:rule="!(has(self.maxSurge) && has(self.maxUnavailable) && string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])",message="spec.strategy: maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced"
+type RolloutStrategy struct {
+	// maxSurge is how many pods above spec.replicas may exist during a rollout: a number,
+	// or a percentage of spec.replicas rounded up ("25%"). Defaults to 1.
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="spec.strategy.maxSurge must be a non-negative number or a percentage such as \"25%\""
+	// +optional
+	MaxSurge *intstr.IntOrString `json:"maxSurge,omitempty"`
+
+	// maxUnavailable is how many of spec.replicas pods may be missing or not Ready during a
+	// rollout: a number, or a percentage of spec.replicas rounded down. Defaults to 0: a
+	// rollout never lowers the number of Ready pods.
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')",message="spec.strategy.maxUnavailable must be a non-negative number or a percentage such as \"25%\""
+	// +optional
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+}
+
+// ImagePolicy governs how a workload's images are pinned to digests.
+type ImagePolicy struct {
+	// refreshInterval, when set, makes Amber resolve the template's tags again once a
+	// revision's pins are this old; a tag that moved then makes a new revision, rolled out
+	// like any other. Unset (the default): images stay pinned until the template changes.
+	// At least 10s; the resolution cache shares each answer between workloads on one image.
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('10s')",message="spec.imagePolicy.refreshInterval must be at least 10s"
+	// +optional
+	RefreshInterval *metav1.Duration `json:"refreshInterval,omitempty"`
+
+	// allowedRegistries lists the registry hosts ("registry.example", "127.0.0.1:5000") or
+	// repository prefixes ("registry.example/payments") images may come from. An image
+	// elsewhere is refused and the workload says so. Empty: any registry.
+	// Docker Hub images are matched as "index.docker.io/...".
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule="self.all(r, !r.contains('://') && size(r) > 0)",message="spec.imagePolicy.allowedRegistries: each entry is a registry host or repository prefix such as \"registry.example/team\", without a scheme"
+	// +listType=set
+	// +optional
+	AllowedRegistries []string `json:"allowedRegistries,omitempty"`
 }
 
 // AuditPolicy configures a workload's audit ledger.
@@ -102,6 +169,13 @@ type GDPRWorkloadStatus struct {
 	// +optional
 	UpdateRevision string `json:"updateRevision,omitempty"`
 
+	// pinnedImages lists, for updateRevision, every image of the template and the digest it
+	// was pinned to. Pods run the pinned references, never the tags as written.
+	// +listType=map
+	// +listMapKey=container
+	// +optional
+	PinnedImages []PinnedImage `json:"pinnedImages,omitempty"`
+
 	// selector is the label selector of this workload's pods, in the string form
 	// `kubectl get pods -l` takes. It backs the scale subresource.
 	// +optional
@@ -118,6 +192,30 @@ type GDPRWorkloadStatus struct {
 	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
+// PinnedImage is one container image of a revision, resolved to a digest.
+type PinnedImage struct {
+	// container is the name of the container (or init container) that runs the image.
+	Container string `json:"container"`
+
+	// image is the image as written in the pod template.
+	Image string `json:"image"`
+
+	// pinned is what pods run: repository, the tag as written, and the digest
+	// (registry.example/app:1.4@sha256:…).
+	Pinned string `json:"pinned"`
+
+	// digest is the manifest's digest, or for a multi-architecture image the index's.
+	Digest string `json:"digest"`
+
+	// platforms lists the platforms (os/architecture[/variant]) of a multi-architecture
+	// image's index; empty for a single-platform image.
+	// +optional
+	Platforms []string `json:"platforms,omitempty"`
+
+	// resolvedAt is when the registry was asked.
+	ResolvedAt metav1.Time `json:"resolvedAt"`
+}
+
 // GDPRWorkload runs a set of identical pods that process personal data, and keeps them
 // exactly as declared: Amber owns the pods directly and replaces any that go missing.
 // +kubebuilder:object:root=true
@@ -128,6 +226,8 @@ type GDPRWorkloadStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`
 // +kubebuilder:printcolumn:name="Revision",type=string,JSONPath=`.status.currentRevision`
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Digest",type=string,JSONPath=`.status.pinnedImages[0].digest`,description="The digest the first container's image is pinned to"
+// +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.status.pinnedImages[0].pinned`,priority=1
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 63",message="metadata.name must be at most 63 characters: it is used as the value of the gdpr.amber.dev/workload label on every pod"

@@ -80,6 +80,20 @@ func (c *Cache) now() time.Time {
 	return time.Now()
 }
 
+// Cached returns the cached resolution of image for these credentials, without asking the
+// registry: a pin, or a failure remembered for FailureTTL. ok is false when there is none,
+// or it has expired.
+func (c *Cache) Cached(image string, keychain authn.Keychain) (pinned Pinned, ok bool, err error) {
+	key := cacheKey{image: image, credential: credentialIdentity(image, keychain)}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, found := c.entries[key]
+	if !found || !c.now().Before(e.expires) {
+		return Pinned{}, false, nil
+	}
+	return e.pinned, true, e.err
+}
+
 // Resolve returns a cached resolution of image for these credentials, or resolves it.
 func (c *Cache) Resolve(ctx context.Context, image string, keychain authn.Keychain) (Pinned, error) {
 	key := cacheKey{image: image, credential: credentialIdentity(image, keychain)}

@@ -110,3 +110,28 @@ func TestCacheRemembersFailuresBriefly(t *testing.T) {
 		t.Errorf("%d resolutions after the failure TTL, want 2", got)
 	}
 }
+
+func TestCachedNeverAsksTheRegistry(t *testing.T) {
+	_, host := testRegistry(t, nil)
+	push(t, host+"/app:1", randomImage(t))
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := &Cache{Resolver: resolver(host), TTL: time.Minute, Now: func() time.Time { return now }}
+	if _, ok, _ := c.Cached(host+"/app:1", nil); ok {
+		t.Fatal("Cached found an entry in an empty cache")
+	}
+	if c.Requests() != 0 {
+		t.Fatal("Cached asked the registry")
+	}
+	want, err := c.Resolve(context.Background(), host+"/app:1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := c.Cached(host+"/app:1", nil)
+	if !ok || err != nil || got.Digest != want.Digest {
+		t.Fatalf("Cached = %v, %v, %v; want the resolution", got, ok, err)
+	}
+	now = now.Add(time.Minute)
+	if _, ok, _ := c.Cached(host+"/app:1", nil); ok {
+		t.Error("Cached returned an expired entry")
+	}
+}

@@ -21,6 +21,7 @@ package pin
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -82,7 +83,13 @@ type Pinned struct {
 	Digest string
 	// Platforms lists an index's platforms (os/architecture[/variant]); empty for a single image.
 	Platforms []string
+	// ResolvedAt is when the registry answered.
+	ResolvedAt time.Time
 }
+
+// errPlainHTTP is returned for a plain-HTTP request to a registry the manager was not told
+// to reach that way.
+var errPlainHTTP = errors.New("plain HTTP is refused: name the registry in the manager's --insecure-registries flag to allow it")
 
 // Resolver resolves images against registries.
 type Resolver struct {
@@ -98,13 +105,17 @@ type Resolver struct {
 // Resolve pins image to the digest the registry serves for it now, authenticating with
 // keychain. An image written with a digest is checked to exist.
 func (r *Resolver) Resolve(ctx context.Context, image string, keychain authn.Keychain) (Pinned, error) {
-	var opts []name.Option
-	if reg := registryOf(image); r.Insecure[reg] {
-		opts = append(opts, name.Insecure)
-	}
-	ref, err := name.ParseReference(image, opts...)
+	ref, err := name.ParseReference(image, name.StrictValidation)
 	if err != nil {
-		return Pinned{}, &Error{Image: image, Reason: InvalidReference, Err: err}
+		// StrictValidation refuses a reference without a tag or digest; the kubelet reads
+		// that as :latest, and so does Amber.
+		if ref, err = name.ParseReference(image); err != nil {
+			return Pinned{}, &Error{Image: image, Reason: InvalidReference, Err: err}
+		}
+	}
+	insecure := r.Insecure[ref.Context().RegistryStr()]
+	if insecure {
+		ref, _ = name.ParseReference(ref.String(), name.Insecure)
 	}
 	if r.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -114,8 +125,15 @@ func (r *Resolver) Resolve(ctx context.Context, image string, keychain authn.Key
 	base := r.Transport
 	if base == nil {
 		base = http.DefaultTransport
+		if insecure {
+			t := http.DefaultTransport.(*http.Transport).Clone()
+			t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // only for registries the operator named
+			base = t
+		}
 	}
-	rt := &retryAfterRecorder{next: base}
+	// The registry client falls back to plain HTTP for loopback and private addresses by
+	// itself; Amber allows that only for registries the operator named.
+	rt := &retryAfterRecorder{next: &plainHTTPGuard{next: base, allowed: insecure}}
 	if keychain == nil {
 		keychain = authn.DefaultKeychain
 	}
@@ -130,7 +148,7 @@ func (r *Resolver) Resolve(ctx context.Context, image string, keychain authn.Key
 		return Pinned{}, classify(image, err, rt.retryAfter())
 	}
 
-	pinned := Pinned{Image: image, Digest: desc.Digest.String()}
+	pinned := Pinned{Image: image, Digest: desc.Digest.String(), ResolvedAt: time.Now()}
 	repo := ref.Context().Name()
 	if tag, ok := ref.(name.Tag); ok && tag.TagStr() != "" && strings.Contains(image, ":"+tag.TagStr()) {
 		pinned.Reference = fmt.Sprintf("%s:%s@%s", repo, tag.TagStr(), pinned.Digest)
@@ -163,20 +181,13 @@ func platformString(p *v1.Platform) string {
 	return s
 }
 
-// registryOf returns the registry host of an image reference as written, "" for Docker Hub's.
-func registryOf(image string) string {
-	first, _, found := strings.Cut(image, "/")
-	if !found || (!strings.ContainsAny(first, ".:") && first != "localhost") {
-		return ""
-	}
-	return first
-}
-
 // classify turns a registry client error into an Error whose Reason says what to do next.
 func classify(image string, err error, retryAfter time.Duration) error {
 	var terr *transport.Error
 	var netErr net.Error
 	switch {
+	case errors.Is(err, errPlainHTTP):
+		return &Error{Image: image, Reason: RegistryNotAllowed, Err: errPlainHTTP}
 	case errors.As(err, &terr):
 		switch {
 		case terr.StatusCode == http.StatusTooManyRequests:
@@ -200,6 +211,19 @@ func classify(image string, err error, retryAfter time.Duration) error {
 		return &Error{Image: image, Reason: RegistryUnavailable, Err: err}
 	}
 	return &Error{Image: image, Reason: RegistryUnavailable, Err: err}
+}
+
+// plainHTTPGuard refuses plain-HTTP requests unless allowed.
+type plainHTTPGuard struct {
+	next    http.RoundTripper
+	allowed bool
+}
+
+func (t *plainHTTPGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "http" && !t.allowed {
+		return nil, errPlainHTTP
+	}
+	return t.next.RoundTrip(req)
 }
 
 // retryAfterRecorder remembers the Retry-After a registry sent with a 429, which the registry

@@ -293,3 +293,30 @@ func TestAllowed(t *testing.T) {
 		}
 	}
 }
+
+func TestResolvePlainHTTPOnlyWhenNamed(t *testing.T) {
+	_, host := testRegistry(t, nil)
+	push(t, host+"/app:1", randomImage(t))
+
+	_, err := (&Resolver{Timeout: 5 * time.Second}).Resolve(context.Background(), host+"/app:1", nil)
+	pe := wantReason(t, err, RegistryNotAllowed)
+	if !strings.Contains(pe.Error(), "--insecure-registries") {
+		t.Errorf("message %q does not say how to allow the registry", pe.Error())
+	}
+	if _, err := resolver(host).Resolve(context.Background(), host+"/app:1", nil); err != nil {
+		t.Errorf("a registry named as insecure: %v", err)
+	}
+}
+
+func TestResolveStampsResolutionTime(t *testing.T) {
+	_, host := testRegistry(t, nil)
+	push(t, host+"/app:1", randomImage(t))
+	before := time.Now()
+	got, err := resolver(host).Resolve(context.Background(), host+"/app:1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ResolvedAt.Before(before) || got.ResolvedAt.After(time.Now()) {
+		t.Errorf("ResolvedAt %v is not the time of the request", got.ResolvedAt)
+	}
+}

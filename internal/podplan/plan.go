@@ -48,8 +48,16 @@ type Desired struct {
 	// Revision is the revision new pods are made from.
 	Revision string
 	// MaxSurge is how many pods above Replicas may exist while a rollout replaces pods of an
-	// older revision. Old pods are deleted only when that keeps Replicas pods Ready.
+	// older revision.
 	MaxSurge int
+	// MaxUnavailable is how many of Replicas pods may be not Ready while a rollout deletes
+	// pods of an older revision: Ready old pods go only while Replicas-MaxUnavailable pods
+	// stay Ready without them.
+	MaxUnavailable int
+	// Hold keeps every pod's revision as it is: Revision cannot be rolled out yet (its images
+	// are not pinned), so missing pods are made from Revision, a revision known to work,
+	// and no pod is replaced.
+	Hold bool
 }
 
 // Phase says what a plan is doing, for conditions and events.
@@ -80,8 +88,9 @@ type Plan struct {
 }
 
 // Decide plans the next step towards desired from the observed pods. It creates missing pods
-// first and deletes a Ready pod of an older revision only once enough pods are Ready without
-// it (surge first, nothing unavailable), so a rollout never lowers the number of Ready pods.
+// first (up to MaxSurge above Replicas) and deletes a Ready pod of an older revision only
+// while Replicas-MaxUnavailable pods stay Ready without it: with the defaults (surge 1,
+// unavailable 0) a rollout never lowers the number of Ready pods.
 func Decide(desired Desired, pods []Pod) Plan {
 	var updated, outdated, finished []Pod
 	ready := 0
@@ -92,7 +101,7 @@ func Decide(desired Desired, pods []Pod) Plan {
 		case p.Finished:
 			finished = append(finished, p)
 			continue
-		case p.Revision == desired.Revision:
+		case p.Revision == desired.Revision, desired.Hold:
 			updated = append(updated, p)
 		default:
 			outdated = append(outdated, p)
@@ -122,7 +131,7 @@ func Decide(desired Desired, pods []Pod) Plan {
 	// Outdated pods that are not Ready serve nobody: replace them at once. Ready ones go only
 	// while more than the desired number of pods are Ready.
 	sortForDeletion(outdated)
-	deletableReady := max(ready-desired.Replicas, 0)
+	deletableReady := max(ready-(desired.Replicas-desired.MaxUnavailable), 0)
 	deletedOutdated := 0
 	for _, p := range outdated {
 		if p.Ready {

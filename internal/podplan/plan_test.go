@@ -154,3 +154,64 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+func TestDecideStrategy(t *testing.T) {
+	tests := []struct {
+		name    string
+		desired Desired
+		pods    []Pod
+		want    Plan
+	}{
+		{
+			name:    "surge 2 creates two new pods before any old one goes",
+			desired: Desired{Replicas: 3, MaxSurge: 2},
+			pods:    []Pod{pod("a", 1, outdated), pod("b", 2, outdated), pod("c", 3, outdated)},
+			want:    Plan{Create: 2, Phase: RollingOut},
+		},
+		{
+			name:    "surge 0, unavailable 1 deletes an old pod first, then replaces it",
+			desired: Desired{Replicas: 3, MaxUnavailable: 1},
+			pods:    []Pod{pod("a", 1, outdated), pod("b", 2, outdated), pod("c", 3, outdated)},
+			want:    Plan{Delete: []string{"c"}, Create: 1, Phase: RollingOut},
+		},
+		{
+			name:    "unavailable 1 never goes below replicas-1 Ready pods",
+			desired: Desired{Replicas: 3, MaxUnavailable: 1},
+			pods:    []Pod{pod("a", 1, outdated), pod("b", 2, outdated), pod("c", 3, notReady)},
+			want:    Plan{Phase: RollingOut},
+		},
+		{
+			name:    "surge 1, unavailable 1 replaces two at a time",
+			desired: Desired{Replicas: 4, MaxSurge: 1, MaxUnavailable: 1},
+			pods:    []Pod{pod("a", 1, outdated), pod("b", 2, outdated), pod("c", 3, outdated), pod("d", 4, outdated)},
+			want:    Plan{Delete: []string{"d"}, Create: 2, Phase: RollingOut},
+		},
+		{
+			name:    "hold keeps old pods and makes a missing one from the fallback revision",
+			desired: Desired{Replicas: 3, MaxSurge: 1, Hold: true},
+			pods:    []Pod{pod("a", 1, outdated), pod("b", 2)},
+			want:    Plan{Create: 1, Phase: ScalingUp},
+		},
+		{
+			name:    "hold still scales down",
+			desired: Desired{Replicas: 1, MaxSurge: 1, Hold: true},
+			pods:    []Pod{pod("a", 1, outdated), pod("b", 2)},
+			want:    Plan{Delete: []string{"b"}, Phase: ScalingDown},
+		},
+		{
+			name:    "hold with every pod in place is converged",
+			desired: Desired{Replicas: 2, MaxSurge: 1, Hold: true},
+			pods:    []Pod{pod("a", 1, outdated), pod("b", 2)},
+			want:    Plan{Phase: Converged},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.desired.Revision = "new"
+			got := Decide(tt.desired, tt.pods)
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Decide() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
