@@ -136,7 +136,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 		created := entries[0]
 		Expect(created.Spec.Actor).To(Equal(actors.Record("controllers.test")), "the creating field manager, pseudonymised")
 		Expect(created.Spec.Actor).To(MatchRegexp(`^hmac-sha256:[0-9a-f]{64}$`))
-		changed := entries[3]
+		changed := entries[4]
 		Expect(changed.Spec.Fingerprints.Before).To(Equal(created.Spec.Fingerprints.After))
 		Expect(changed.Spec.Fingerprints.After).NotTo(Equal(changed.Spec.Fingerprints.Before))
 		Expect(changed.Spec.Subject.Generation).To(BeEquivalentTo(2))

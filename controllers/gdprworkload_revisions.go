@@ -266,9 +266,17 @@ func (r *GDPRWorkloadReconciler) markRefreshed(ctx context.Context, w *gdprv1alp
 // pruneRevisions deletes the oldest revisions that no pod runs beyond revisionHistoryLimit.
 func (r *GDPRWorkloadReconciler) pruneRevisions(ctx context.Context, scope *workloadScope) error {
 	w := scope.workload
-	inUse := map[string]bool{scope.revision: true, w.Status.CurrentRevision: true}
+	// The revision the workload last fully ran is kept as the fallback while a new one cannot
+	// be pinned; once no pod of another revision is left, that is the one pods are made from.
+	inUse := map[string]bool{scope.revision: true}
+	outdated := false
 	for i := range scope.pods {
-		inUse[scope.pods[i].Labels[gdprv1alpha1.RevisionLabel]] = true
+		rev := scope.pods[i].Labels[gdprv1alpha1.RevisionLabel]
+		inUse[rev] = true
+		outdated = outdated || rev != scope.revision
+	}
+	if outdated || scope.hold {
+		inUse[w.Status.CurrentRevision] = true
 	}
 	limit := 10
 	if w.Spec.RevisionHistoryLimit != nil {

@@ -91,12 +91,12 @@ func (p *imagePinner) pin(workload *gdprv1alpha1.GDPRWorkload, templateHash stri
 	for _, img := range images {
 		if !pin.Allowed(img.Image, workload.Spec.ImagePolicy.AllowedRegistries) {
 			return p.failed(key.workload, &pin.Error{Image: img.Image, Reason: pin.RegistryNotAllowed,
-				Err: errors.New("it is not in spec.imagePolicy.allowedRegistries")})
+				Err: errors.New("it is not in spec.imagePolicy.allowedRegistries")}, false)
 		}
 	}
 
 	if pins, err, ok := p.fromCache(images, keychain); ok {
-		return p.result(key.workload, pins, err)
+		return p.result(key.workload, pins, err, false)
 	}
 
 	p.mu.Lock()
@@ -105,7 +105,7 @@ func (p *imagePinner) pin(workload *gdprv1alpha1.GDPRWorkload, templateHash stri
 	if ok && job.done {
 		delete(p.jobs, key)
 		p.mu.Unlock()
-		return p.result(key.workload, job.pins, job.err)
+		return p.result(key.workload, job.pins, job.err, true)
 	}
 	if !ok {
 		job = &pinJob{}
@@ -154,9 +154,11 @@ func (p *imagePinner) resolve(images []revision.Image, keychain authn.Keychain) 
 	return pins, nil
 }
 
-func (p *imagePinner) result(workload types.NamespacedName, pins []gdprv1alpha1.PinnedImage, err error) pinResult {
+// result turns an answer into a pinResult; asked says whether the registry was asked for it
+// (rather than the answer coming from the cache), which counts towards the backoff.
+func (p *imagePinner) result(workload types.NamespacedName, pins []gdprv1alpha1.PinnedImage, err error, asked bool) pinResult {
 	if err != nil {
-		return p.failed(workload, err)
+		return p.failed(workload, err, asked)
 	}
 	p.mu.Lock()
 	delete(p.failures, workload)
@@ -164,12 +166,15 @@ func (p *imagePinner) result(workload types.NamespacedName, pins []gdprv1alpha1.
 	return pinResult{pins: pins}
 }
 
-// failed counts a failure and says when to try again: exponentially later, from one second
-// up to pinRetryMax, or when a rate-limiting registry asked.
-func (p *imagePinner) failed(workload types.NamespacedName, err error) pinResult {
+// failed says when to try again: exponentially later with each failed request to the
+// registries (counted when asked), from one second up to pinRetryMax, or when a
+// rate-limiting registry asked.
+func (p *imagePinner) failed(workload types.NamespacedName, err error, asked bool) pinResult {
 	p.mu.Lock()
 	n := p.failures[workload]
-	p.failures[workload] = n + 1
+	if asked {
+		p.failures[workload] = n + 1
+	}
 	p.mu.Unlock()
 	delay := min(time.Second<<min(n, 10), pinRetryMax)
 	var pe *pin.Error

@@ -62,6 +62,8 @@ var (
 	// images is the suite's OCI registry; authRegistry asks for basicAuthUser's credentials.
 	images       *registry.Registry
 	authRegistry *registry.Registry
+	// flakyRegistry is stopped and restarted by a spec.
+	flakyRegistry *registry.Registry
 	pushed       = map[string]string{}
 	pushedMu     sync.Mutex
 )
@@ -128,6 +130,8 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	authRegistry, err = registry.Start(registry.WithBasicAuth(basicAuthUser, basicAuthPassword))
 	Expect(err).NotTo(HaveOccurred())
+	flakyRegistry, err = registry.Start()
+	Expect(err).NotTo(HaveOccurred())
 
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme,
@@ -151,7 +155,7 @@ var _ = BeforeSuite(func() {
 		MaxConcurrentReconciles: 2,
 		Images: &pin.Cache{
 			Resolver: &pin.Resolver{
-				Insecure: map[string]bool{images.Host: true, authRegistry.Host: true},
+				Insecure: map[string]bool{images.Host: true, authRegistry.Host: true, flakyRegistry.Host: true},
 				Timeout:  2 * time.Second,
 			},
 			TTL:        time.Second,
@@ -183,6 +187,7 @@ var _ = AfterSuite(func() {
 	if images != nil {
 		images.Close()
 		authRegistry.Close()
+		flakyRegistry.Close()
 	}
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())

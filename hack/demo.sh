@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# `make demo`: builds what is missing, starts the simulated cluster, installs the CRDs, runs the
-# manager from source in the background, applies config/samples and waits until it is Ready.
+# `make demo`: builds what is missing, starts the simulated cluster, installs the CRDs, starts a
+# registry on 127.0.0.1:5001 and pushes the sample's image to it, runs the manager from source
+# in the background, applies config/samples and waits until it is Ready, its image pinned.
 #
-#   hack/demo.sh up            the whole demo
-#   hack/demo.sh stop-manager  stop the demo's manager (the cluster keeps running)
-#   hack/demo.sh down          stop the manager and delete the cluster
+#   hack/demo.sh up             the whole demo
+#   hack/demo.sh stop-manager   stop the demo's manager (the cluster and the registry keep running)
+#   hack/demo.sh stop-registry  stop the demo's registry
+#   hack/demo.sh down           stop the manager and the registry, and delete the cluster
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -14,17 +16,69 @@ kubeconfig=$("$here/cluster.sh" kubeconfig)
 state=$(dirname "$kubeconfig")
 pidfile="$state/amber-manager.pid"
 logfile="$state/amber-manager.log"
+# The registry the sample's image lives in; config/samples names it. The manager must be told
+# that it answers over plain HTTP (--insecure-registries), even on loopback.
+registry_host=127.0.0.1:5001
+registry_dir="$state/registry"
+registry_pidfile="$state/amber-registry.pid"
+registry_logfile="$state/amber-registry.log"
+sample_image="$registry_host/amber/payments:1.4"
 
-stop_manager() {
+# stop_process stops the process whose pid is in pidfile, if it still runs.
+stop_process() {
+  local what=$1 pidfile=$2 pid
   [ -f "$pidfile" ] || return 0
-  local pid
   pid=$(cat "$pidfile")
   if kill -0 "$pid" 2>/dev/null; then
-    log "stopping the demo's manager (pid $pid)"
+    log "stopping the demo's $what (pid $pid)"
     kill "$pid"
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   fi
   rm -f "$pidfile"
+}
+stop_manager() { stop_process manager "$pidfile"; }
+stop_registry() { stop_process registry "$registry_pidfile"; }
+
+listening() { (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
+
+# start_registry runs the distribution registry built with the control plane, storing images
+# under the cluster's directory (deleted with it), and waits until it answers.
+start_registry() {
+  local bin=$1
+  stop_registry
+  if listening "$registry_host"; then
+    log "$registry_host is taken by another process; the demo's registry needs it (config/samples names it)"
+    exit 1
+  fi
+  mkdir -p "$registry_dir/storage"
+  cat >"$registry_dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $registry_dir/storage
+  delete:
+    enabled: true
+http:
+  addr: $registry_host
+  secret: amber-demo
+YAML
+  log "starting a registry on $registry_host (log: $registry_logfile)"
+  # No OpenTelemetry collector listens here: without these the registry keeps trying one.
+  OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none \
+    nohup "$bin/registry" serve "$registry_dir/config.yml" >"$registry_logfile" 2>&1 &
+  echo $! >"$registry_pidfile"
+  for _ in $(seq 100); do
+    listening "$registry_host" && return 0
+    kill -0 "$(cat "$registry_pidfile")" 2>/dev/null || break
+    sleep 0.1
+  done
+  log "the registry did not start; its log ends with:"
+  tail -n 20 "$registry_logfile" >&2
+  exit 1
 }
 
 up() {
@@ -41,11 +95,19 @@ up() {
 
   # The manager's namespace holds the audit ledger's signing and pseudonym keys.
   "$kubectl" create namespace amber-system --dry-run=client -o yaml | "$kubectl" apply --server-side -f - >/dev/null
+
+  start_registry "$bin"
+  (cd "$root" && go build -o bin/pushimage ./hack/pushimage)
+  local digest
+  digest=$("$root/bin/pushimage" "$sample_image")
+  log "pushed $sample_image ($digest), built with go-containerregistry"
+
   log "building and starting the manager (log: $logfile)"
   (cd "$root" && go build -o bin/manager ./cmd)
   stop_manager
   nohup "$root/bin/manager" --leader-elect --leader-election-namespace default \
     --metrics-bind-address 127.0.0.1:8080 --health-probe-bind-address 127.0.0.1:8081 \
+    --insecure-registries "$registry_host" \
     >"$logfile" 2>&1 &
   echo $! >"$pidfile"
 
@@ -57,15 +119,24 @@ up() {
     tail -n 30 "$logfile" >&2
     exit 1
   fi
+  echo "\$ kubectl get gdprw"
   "$kubectl" get gdprw -n default
   echo
+  echo "\$ kubectl get pods -l gdpr.amber.dev/workload=payments -o wide"
   "$kubectl" get pods -n default -l gdpr.amber.dev/workload=payments -o wide
+  echo
+  echo "The pods run the image by its digest (pushed as $sample_image, $digest):"
+  "$kubectl" get pods -n default -l gdpr.amber.dev/workload=payments \
+    -o jsonpath='{range .items[*]}{.metadata.name}{"\t"}{.spec.containers[*].image}{"\n"}{end}'
   cat <<TXT
 
 Amber is running. Try:
   export KUBECONFIG=$kubeconfig
   alias kubectl=$kubectl
-  kubectl get gdprw -o wide                                   # workloads and their Ready condition
+  kubectl get gdprw -o wide                                   # workloads, their Ready condition and pinned image
+  kubectl get gdprw payments -o jsonpath='{.status.pinnedImages}'   # what each container's image is pinned to
+  go run ./hack/pushimage $registry_host/amber/payments:1.5   # another image, then:
+  kubectl patch gdprw payments --type=json -p '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"$registry_host/amber/payments:1.5"}]'
   kubectl get pods -l gdpr.amber.dev/workload=payments -L gdpr.amber.dev/revision
   kubectl delete pod -l gdpr.amber.dev/workload=payments --wait=false   # Amber replaces them
   kubectl scale gdprw/payments --replicas=5
@@ -75,6 +146,7 @@ Amber is running. Try:
   go build -o bin/kubectl-amber ./cmd/kubectl-amber && PATH=\$PWD/bin:\$PATH kubectl amber verify payments
   kubectl explain gdprw.spec
   tail -f $logfile                                            # the manager's log
+  tail -f $registry_logfile                                   # the registry's log
 
 Stop everything with: make demo-down
 TXT
@@ -83,6 +155,7 @@ TXT
 case "${1:-}" in
   up) up ;;
   stop-manager) stop_manager ;;
-  down) stop_manager; "$here/cluster.sh" down ;;
-  *) echo "usage: $0 up|stop-manager|down" >&2; exit 2 ;;
+  stop-registry) stop_registry ;;
+  down) stop_manager; stop_registry; "$here/cluster.sh" down ;;
+  *) echo "usage: $0 up|stop-manager|stop-registry|down" >&2; exit 2 ;;
 esac

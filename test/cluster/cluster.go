@@ -148,3 +148,9 @@ func (m *Manager) LogTail(n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Tool returns the path of a binary built into the control-plane cache beside kubectl (etcd,
+// kwok, registry, …).
+func (c *Cluster) Tool(name string) string {
+	return filepath.Join(filepath.Dir(c.Kubectl), name)
+}

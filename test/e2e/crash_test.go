@@ -39,7 +39,8 @@ import (
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 )
 
-const crashWorkload = `
+func crashWorkload() string {
+	return fmt.Sprintf(`
 apiVersion: gdpr.amber.dev/v1alpha1
 kind: GDPRWorkload
 metadata:
@@ -48,10 +49,13 @@ spec:
   replicas: 2
   template:
     spec:
+      imagePullSecrets:
+      - name: %s
       containers:
       - name: app
-        image: registry.example/burst:1
-`
+        image: %s
+`, pullSecret, image(burstImage))
+}
 
 // watchPodUIDs records the UID of every pod of workload that ever exists, from the API
 // server's own watch: the ground truth the ledger is checked against.
@@ -92,7 +96,7 @@ func watchPodUIDs(ctx context.Context, workload string) (map[string]string, *syn
 
 var _ = Describe("The audit ledger across manager crashes", Ordered, func() {
 	It("records exactly one creation and one deletion per pod, in a gapless chain that verifies", func(ctx SpecContext) {
-		_, err := k8s.RunWithInput(ctx, crashWorkload, "apply", "--server-side", "-n", namespace, "-f", "-")
+		_, err := k8s.RunWithInput(ctx, crashWorkload(), "apply", "--server-side", "-n", namespace, "-f", "-")
 		Expect(err).NotTo(HaveOccurred())
 		kubectl(ctx, "wait", "-n", namespace, "--for=condition=Ready", "gdprw/burst", "--timeout="+waitTimeout.String())
 		seen, mu := watchPodUIDs(ctx, "burst")

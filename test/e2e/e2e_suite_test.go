@@ -20,6 +20,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,14 +29,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/amber-gdpr/amber/test/cluster"
 )
 
-// The end-to-end suite runs on `make cluster` (the real control plane with kwok nodes) and
-// the manager as its own process, and does what a user does: everything through kubectl.
+// The end-to-end suite runs on `make cluster` (the real control plane with kwok nodes), the
+// manager as its own process and a real registry (distribution, with basic auth) that the
+// manager pins every image against; it does what a user does: everything through kubectl.
 
 var (
 	k8s           *cluster.Cluster
@@ -45,7 +49,28 @@ var (
 	artifacts     string
 	namespace     string
 	suiteStart    = time.Now()
+
+	// registry holds every image the suite's workloads run; it wants registryAuth.
+	registry     *cluster.Registry
+	registryAuth *authn.Basic
+	// digests maps each image pushed ("amber/burst:1") to its digest ("sha256:…").
+	digests = map[string]string{}
 )
+
+// pullSecret is the kubernetes.io/dockerconfigjson Secret in the suite's namespace that holds
+// the registry's credentials; workloads name it in their template's imagePullSecrets.
+const pullSecret = "registry-credentials"
+
+// The images the suite pushes (repository:tag in the registry), each with its own digest.
+const (
+	sampleImage  = "amber/payments:1.4" // config/samples names it in the demo's registry
+	burstImage   = "amber/burst:1"
+	brokenImage  = "amber/web:1"
+	privateImage = "amber/private:1"
+)
+
+// image is the reference of repoAndTag in the suite's registry.
+func image(repoAndTag string) string { return registry.Host + "/" + repoAndTag }
 
 func TestE2E(t *testing.T) {
 	RegisterFailHandler(Fail)
@@ -70,19 +95,49 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	// kubectl finds plugins on the PATH, as it would for a user who installed kubectl-amber.
 	Expect(os.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))).To(Succeed())
 
-	By("starting the manager against the cluster")
+	By("starting a registry with basic auth and pushing the suite's images to it")
+	registryDir := filepath.Join(artifacts, "registry")
+	Expect(os.RemoveAll(registryDir)).To(Succeed())
+	registryAuth = &authn.Basic{Username: "amber-e2e", Password: randomHex(16)}
+	registry, err = cluster.StartRegistry(ctx, k8s.Tool("registry"), cluster.RegistryOptions{
+		Dir: registryDir, Username: registryAuth.Username, Password: registryAuth.Password,
+	})
+	Expect(err).NotTo(HaveOccurred(), "the registry is built with the control plane: run `make controlplane`")
+	for _, repoAndTag := range []string{sampleImage, burstImage, brokenImage, privateImage} {
+		img, err := cluster.SmallImage("linux/amd64", "Amber e2e image "+repoAndTag)
+		Expect(err).NotTo(HaveOccurred())
+		digest, err := cluster.Push(ctx, image(repoAndTag), img, registryAuth)
+		Expect(err).NotTo(HaveOccurred())
+		digests[repoAndTag] = digest.String()
+	}
+
+	By("creating the suite's namespace, with the registry's credentials as a pull secret")
 	// Its namespace holds the ledger's keys; in a deployment config/default creates it.
 	_, _ = k8s.Run(ctx, "create", "namespace", "amber-system")
-	manager = startManager()
-
 	namespace = fmt.Sprintf("amber-e2e-%d", suiteStart.Unix())
-	Expect(os.Remove(exportPath())).To(Or(Succeed(), MatchError(os.ErrNotExist)))
 	kubectl(ctx, "create", "namespace", namespace)
+	kubectl(ctx, "create", "secret", "docker-registry", pullSecret, "-n", namespace,
+		"--docker-server="+registry.Host, "--docker-username="+registryAuth.Username, "--docker-password="+registryAuth.Password)
+	// The API server refuses pods in a namespace until its default service account exists,
+	// which kube-controller-manager creates a moment after the namespace.
+	Eventually(func() error {
+		_, err := k8s.Run(ctx, "get", "serviceaccount", "default", "-n", namespace)
+		return err
+	}, time.Minute, 200*time.Millisecond).Should(Succeed())
+
+	By("starting the manager against the cluster")
+	// Every manager of the suite appends to one export: a file left by an earlier run goes
+	// first, before a manager has it open.
+	Expect(os.Remove(exportPath())).To(Or(Succeed(), MatchError(os.ErrNotExist)))
+	manager = startManager()
 }, NodeTimeout(5*time.Minute))
 
 var _ = AfterSuite(func(ctx SpecContext) {
 	if manager != nil {
 		manager.Stop(10 * time.Second)
+	}
+	if registry != nil {
+		registry.Stop(10 * time.Second)
 	}
 	if namespace != "" && !CurrentSpecReport().Failed() {
 		_, _ = k8s.Run(ctx, "delete", "namespace", namespace, "--wait=false")
@@ -122,9 +177,17 @@ func startManager() *cluster.Manager {
 	m, err := k8s.StartManager(managerBinary, filepath.Join(artifacts, "manager.log"),
 		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0",
 		"--audit-checkpoint-every=20", "--audit-checkpoint-interval=5s",
-		"--audit-export="+exportPath())
+		"--audit-export="+exportPath(),
+		// The suite's registry speaks plain HTTP, which the manager refuses unless told.
+		"--insecure-registries="+registry.Host)
 	Expect(err).NotTo(HaveOccurred())
 	return m
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // exportPath is the file the manager streams the ledger to, across all its restarts.

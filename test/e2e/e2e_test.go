@@ -20,6 +20,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,9 +30,10 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-// brokenWorkload passes the CRD's validation, but the API server refuses its pods: a
-// container name must be a DNS label.
-const brokenWorkload = `
+// brokenWorkload passes the CRD's validation and its image is pinned, but the API server
+// refuses its pods: a container name must be a DNS label.
+func brokenWorkload() string {
+	return fmt.Sprintf(`
 apiVersion: gdpr.amber.dev/v1alpha1
 kind: GDPRWorkload
 metadata:
@@ -39,10 +41,67 @@ metadata:
 spec:
   template:
     spec:
+      imagePullSecrets:
+      - name: %s
       containers:
       - name: Web_Server
-        image: registry.example/web:1
-`
+        image: %s
+`, pullSecret, image(brokenImage))
+}
+
+// privateWorkload runs an image of the suite's registry, which wants credentials, without
+// naming a pull secret.
+func privateWorkload() string {
+	return fmt.Sprintf(`
+apiVersion: gdpr.amber.dev/v1alpha1
+kind: GDPRWorkload
+metadata:
+  name: private
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+      - name: app
+        image: %s
+`, image(privateImage))
+}
+
+// applySamples applies config/samples the way a user of another registry would: through an
+// overlay that points the sample's image at the suite's registry and names its pull secret.
+// The sample itself names the demo's registry.
+func applySamples(ctx context.Context) {
+	GinkgoHelper()
+	overlay := GinkgoT().TempDir()
+	samples := must(filepath.Rel(overlay, filepath.Join(repoRoot, "config", "samples")))
+	kustomization := fmt.Sprintf(`apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- %s
+images:
+- name: 127.0.0.1:5001/amber/payments
+  newName: %s/amber/payments
+patches:
+- target:
+    kind: GDPRWorkload
+  patch: |-
+    - op: add
+      path: /spec/template/spec/imagePullSecrets
+      value:
+      - name: %s
+`, samples, registry.Host, pullSecret)
+	Expect(os.WriteFile(filepath.Join(overlay, "kustomization.yaml"), []byte(kustomization), 0o600)).To(Succeed())
+	rendered := kubectl(ctx, "kustomize", overlay)
+	Expect(rendered).To(ContainSubstring("image: "+image(sampleImage)), "the sample runs %s from the demo's registry", sampleImage)
+	kubectl(ctx, "apply", "--server-side", "-n", namespace, "-k", overlay)
+}
+
+// podImages returns the image of every container of the workload's pods, one pod a line.
+func podImages(ctx context.Context, workload string) []string {
+	out := kubectl(ctx, "get", "pods", "-n", namespace, "-l", "gdpr.amber.dev/workload="+workload, "-o",
+		`jsonpath={range .items[*]}{.spec.containers[*].image}{"\n"}{end}`)
+	return strings.Fields(out)
+}
 
 const (
 	workloadSelector = "gdpr.amber.dev/workload=payments"
@@ -90,16 +149,40 @@ var _ = Describe("Amber on a cluster", Ordered, func() {
 	})
 
 	It("runs the sample until it is Ready, its pods Running on kwok nodes", func(ctx SpecContext) {
-		kubectl(ctx, "apply", "--server-side", "-n", namespace, "-k", filepath.Join(repoRoot, "config", "samples"))
+		applySamples(ctx)
 		waitReady(ctx)
 		eventuallyRunning(ctx, 3)
 
+		digest := digests[sampleImage]
 		out := kubectl(ctx, "get", "gdprw", "-n", namespace)
-		Expect(out).To(MatchRegexp(`(?m)^NAME\s+DESIRED\s+READY\s+REVISION\s+STATUS\s+AGE`))
-		Expect(out).To(MatchRegexp(`(?m)^payments\s+3\s+3\s+[0-9a-f]{10}\s+True\s+`))
+		Expect(out).To(MatchRegexp(`(?m)^NAME\s+DESIRED\s+READY\s+REVISION\s+STATUS\s+DIGEST\s+AGE`))
+		Expect(out).To(MatchRegexp(`(?m)^payments\s+3\s+3\s+[0-9a-f]{10}\s+True\s+%s\s+`, digest))
 		revision := kubectl(ctx, "get", "gdprw/payments", "-n", namespace, "-o", "jsonpath={.status.currentRevision}")
 		labels := kubectl(ctx, "get", "pods", "-n", namespace, "-l", workloadSelector, "-o", `jsonpath={range .items[*]}{.metadata.labels.gdpr\.amber\.dev/revision}{" "}{end}`)
 		Expect(strings.Fields(labels)).To(HaveEach(revision))
+
+		By("running the image by the digest the registry served, the tag kept for people to read")
+		Expect(kubectl(ctx, "get", "gdprw/payments", "-n", namespace, "-o", `jsonpath={.status.conditions[?(@.type=="ImagesPinned")].status}`)).To(Equal("True"))
+		Expect(podImages(ctx, "payments")).To(HaveEach(image(sampleImage) + "@" + digest))
+	})
+
+	It("does not pin an image the registry refuses without credentials, and pins it once the template names a pull secret", func(ctx SpecContext) {
+		_, err := k8s.RunWithInput(ctx, privateWorkload(), "apply", "--server-side", "-n", namespace, "-f", "-")
+		Expect(err).NotTo(HaveOccurred())
+		kubectl(ctx, "wait", "-n", namespace, "--for=condition=ImagesPinned=false", "gdprw/private", "--timeout="+waitTimeout.String())
+		Expect(kubectl(ctx, "get", "gdprw/private", "-n", namespace, "-o", `jsonpath={.status.conditions[?(@.type=="ImagesPinned")].reason}`)).
+			To(Equal("Unauthorized"))
+		Expect(kubectl(ctx, "get", "gdprw/private", "-n", namespace, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)).
+			To(Equal("False"))
+		Expect(podImages(ctx, "private")).To(BeEmpty(), "no pod is made from an image that is not pinned")
+
+		kubectl(ctx, "patch", "gdprw/private", "-n", namespace, "--type=json", "-p",
+			fmt.Sprintf(`[{"op":"add","path":"/spec/template/spec/imagePullSecrets","value":[{"name":%q}]}]`, pullSecret))
+		kubectl(ctx, "wait", "-n", namespace, "--for=condition=Ready", "gdprw/private", "--timeout="+waitTimeout.String())
+		Expect(kubectl(ctx, "get", "gdprw/private", "-n", namespace, "-o", `jsonpath={.status.conditions[?(@.type=="ImagesPinned")].status}`)).To(Equal("True"))
+		Eventually(func() []string { return podImages(ctx, "private") }, waitTimeout, 500*time.Millisecond).
+			Should(And(HaveLen(2), HaveEach(image(privateImage)+"@"+digests[privateImage])))
+		kubectl(ctx, "delete", "-n", namespace, "gdprw/private", "--wait=true", "--timeout="+waitTimeout.String())
 	})
 
 	It("replaces a pod deleted with kubectl", func(ctx SpecContext) {
@@ -130,7 +213,7 @@ var _ = Describe("Amber on a cluster", Ordered, func() {
 	})
 
 	It("stalls, with the API server's reason, on a template whose pods are refused", func(ctx SpecContext) {
-		_, err := k8s.RunWithInput(ctx, brokenWorkload, "apply", "--server-side", "-n", namespace, "-f", "-")
+		_, err := k8s.RunWithInput(ctx, brokenWorkload(), "apply", "--server-side", "-n", namespace, "-f", "-")
 		Expect(err).NotTo(HaveOccurred())
 		kubectl(ctx, "wait", "-n", namespace, "--for=condition=Stalled", "gdprw/broken", "--timeout="+waitTimeout.String())
 		Expect(kubectl(ctx, "get", "gdprw/broken", "-n", namespace, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Stalled")].reason}`)).
