@@ -62,6 +62,10 @@ test-e2e: manifests generate cluster ## End-to-end suite on `make cluster` with 
 	"$(CONTROLPLANE_BIN)/kubectl" apply --server-side --force-conflicts -k config/crd; \
 	AMBER_KUBECTL="$(CONTROLPLANE_BIN)/kubectl" go test ./test/e2e/ -tags e2e -count=1 -timeout 30m -v -ginkgo.v
 
+.PHONY: bench-pinning
+bench-pinning: manifests ## Measure image pinning: registry requests and latency for 1,000 workloads on 10 images, cold, warm, one registry down.
+	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go run ./test/bench/pinning
+
 .PHONY: bench-ledger
 bench-ledger: manifests ## Measure the audit ledger: append throughput, bytes per entry, verification time.
 	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go run ./test/bench/ledger
