@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package registry runs a real OCI registry (go-containerregistry's) on loopback for tests
 // and benchmarks, with images made by go-containerregistry: no Docker, no network.
 package registry
