@@ -133,9 +133,9 @@ deploy: manifests ## Deploy the manager with config/default (needs the image IMG
 ##@ Demo
 
 .PHONY: demo
-demo: ## Build what is missing, start a cluster and the manager, apply the samples, wait until Ready.
+demo: ## Build what is missing, start a cluster, a registry (127.0.0.1:5001) and the manager, apply the samples, wait until Ready.
 	@hack/demo.sh up
 
 .PHONY: demo-down
-demo-down: ## Stop the demo's manager and delete its cluster.
+demo-down: ## Stop the demo's manager and registry, and delete its cluster.
 	@hack/demo.sh down

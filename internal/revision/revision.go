@@ -269,13 +269,14 @@ type Image struct {
 	Image     string
 }
 
-// Images lists the images of a template, init containers first, as they are pinned.
+// Images lists the images of a template: containers first, so that the first pin shown is the
+// main container's, then init containers.
 func Images(template *corev1.PodTemplateSpec) []Image {
 	images := make([]Image, 0, len(template.Spec.InitContainers)+len(template.Spec.Containers))
-	for _, c := range template.Spec.InitContainers {
+	for _, c := range template.Spec.Containers {
 		images = append(images, Image{Container: c.Name, Image: c.Image})
 	}
-	for _, c := range template.Spec.Containers {
+	for _, c := range template.Spec.InitContainers {
 		images = append(images, Image{Container: c.Name, Image: c.Image})
 	}
 	return images

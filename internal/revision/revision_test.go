@@ -164,7 +164,7 @@ func TestPodSpec(t *testing.T) {
 			t.Errorf("%s: PodSpec made a pod spec with an unpinned image", name)
 		}
 	}
-	if got := Images(template); !slices.Equal(got, []Image{{"migrate", "r.example/migrate:2"}, {"app", "r.example/app:1"}}) {
+	if got := Images(template); !slices.Equal(got, []Image{{"app", "r.example/app:1"}, {"migrate", "r.example/migrate:2"}}) {
 		t.Errorf("Images = %v", got)
 	}
 }
