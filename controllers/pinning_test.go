@@ -102,13 +102,19 @@ var _ = Describe("Image pinning", func() {
 	It("pins a tag to its digest before any pod exists, keeping the tag to read and the spec untouched", func(ctx SpecContext) {
 		ref := images.Ref("pin-tag/app:1.4")
 		digest := mustPush(images, "pin-tag/app:1.4")
+		initRef := images.Ref("pin-tag/migrate:7")
+		initDigest := mustPush(images, "pin-tag/migrate:7")
 		w := workload(ns, "tagged", 2, ref)
+		w.Spec.Template.Spec.InitContainers = []corev1.Container{{Name: "migrate", Image: initRef}}
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		eventuallyReady(ctx, w, 2)
 
 		Expect(podImages(ctx, w)).To(HaveEach(ref+"@"+digest), "pods run the digest")
+		for _, p := range activePods(ctx, w) {
+			Expect(p.Spec.InitContainers[0].Image).To(Equal(initRef+"@"+initDigest), "init containers too")
+		}
 		status := statusOf(ctx, w)
-		Expect(status.PinnedImages).To(HaveLen(1))
+		Expect(status.PinnedImages).To(HaveLen(2))
 		Expect(status.PinnedImages[0]).To(MatchFields(IgnoreExtras, Fields{
 			"Container": Equal("app"), "Image": Equal(ref), "Pinned": Equal(ref + "@" + digest), "Digest": Equal(digest),
 		}))
