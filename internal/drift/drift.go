@@ -1,0 +1,277 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+
+// Package drift decides whether a running pod still is what the API server admitted when
+// Amber created it, and if not, how it changed. Everything here is a plain function of the
+// pod and its baseline; where the baseline is kept, and what to do about drift, is the
+// caller's business.
+package drift
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"reflect"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+)
+
+// Reason names a kind of drift; the values are stable, for conditions, events and metrics.
+type Reason string
+
+// The kinds of drift, in the order they are reported.
+const (
+	// Escaped: the pod's workload label or controller reference was removed.
+	Escaped Reason = "Escaped"
+	// ImageChanged: a container or init container image was edited in place.
+	ImageChanged Reason = "ImageChanged"
+	// EphemeralContainerAdded: an ephemeral (debug) container was added.
+	EphemeralContainerAdded Reason = "EphemeralContainerAdded"
+	// ResourcesResized: container resources changed (the pods/resize subresource).
+	ResourcesResized Reason = "ResourcesResized"
+	// SpecMutated: another mutable field of the spec changed.
+	SpecMutated Reason = "SpecMutated"
+	// MetadataChanged: labels or annotations were edited.
+	MetadataChanged Reason = "MetadataChanged"
+	// DigestMismatch: a container runs an image whose digest is not the pinned one.
+	DigestMismatch Reason = "DigestMismatch"
+)
+
+// Finding is one kind of drift found on a pod, with the field paths that changed.
+type Finding struct {
+	Reason Reason
+	Paths  []string
+}
+
+// Baseline is a pod as the API server admitted it: its spec (mutating admission included),
+// labels and annotations. The scheduler's binding is not part of it.
+type Baseline struct {
+	Spec        corev1.PodSpec    `json:"spec"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// BaselineOf takes the baseline of a pod as the API server returned it on creation.
+func BaselineOf(pod *corev1.Pod) Baseline {
+	b := Baseline{Spec: *pod.Spec.DeepCopy(), Labels: pod.Labels, Annotations: pod.Annotations}
+	b.Spec.NodeName = "" // set by the scheduler's binding, never drift
+	return b
+}
+
+// Expected is what the pod must carry to belong to its workload, and what it must run.
+type Expected struct {
+	// WorkloadLabel and Workload: the label key and value that tie the pod to its workload.
+	WorkloadLabel, Workload string
+	// ControllerUID is the workload's UID, the pod's controller reference.
+	ControllerUID string
+	// Digests maps a container name to the digests it may run: the pinned one and, for a
+	// multi-architecture index, its platforms' manifests.
+	Digests map[string][]string
+	// IgnoreMetadata lists label and annotation key globs (path.Match) that other tools may
+	// write without it counting as drift.
+	IgnoreMetadata []string
+}
+
+// Detect compares a pod with its baseline and returns what drifted, in a stable order.
+func Detect(baseline Baseline, pod *corev1.Pod, expected Expected) []Finding {
+	var findings []Finding
+	add := func(r Reason, paths []string) {
+		if len(paths) > 0 {
+			findings = append(findings, Finding{Reason: r, Paths: paths})
+		}
+	}
+	add(Escaped, escaped(pod, expected))
+	add(ImageChanged, changedImages(baseline.Spec, pod.Spec))
+	add(EphemeralContainerAdded, addedEphemeral(baseline.Spec, pod.Spec))
+	add(ResourcesResized, resized(baseline.Spec, pod.Spec))
+	add(SpecMutated, mutatedSpec(baseline.Spec, pod.Spec))
+	add(MetadataChanged, changedMetadata(baseline, pod, expected))
+	add(DigestMismatch, mismatchedDigests(pod, expected))
+	return findings
+}
+
+func escaped(pod *corev1.Pod, expected Expected) []string {
+	var paths []string
+	if pod.Labels[expected.WorkloadLabel] != expected.Workload {
+		paths = append(paths, "metadata.labels."+expected.WorkloadLabel)
+	}
+	controlled := false
+	for _, ref := range pod.OwnerReferences {
+		if ref.Controller != nil && *ref.Controller && string(ref.UID) == expected.ControllerUID {
+			controlled = true
+		}
+	}
+	if !controlled {
+		paths = append(paths, "metadata.ownerReferences")
+	}
+	return paths
+}
+
+// containerLists pairs the container lists of two specs with their field names.
+func containerLists(a, b *corev1.PodSpec) []struct {
+	field string
+	a, b  []corev1.Container
+} {
+	return []struct {
+		field string
+		a, b  []corev1.Container
+	}{
+		{"spec.initContainers", a.InitContainers, b.InitContainers},
+		{"spec.containers", a.Containers, b.Containers},
+	}
+}
+
+func changedImages(baseline, current corev1.PodSpec) []string {
+	var paths []string
+	for _, l := range containerLists(&baseline, &current) {
+		for i := range min(len(l.a), len(l.b)) {
+			if l.a[i].Image != l.b[i].Image {
+				paths = append(paths, fmt.Sprintf("%s[%d].image", l.field, i))
+			}
+		}
+	}
+	return paths
+}
+
+func addedEphemeral(baseline, current corev1.PodSpec) []string {
+	known := map[string]bool{}
+	for _, c := range baseline.EphemeralContainers {
+		known[c.Name] = true
+	}
+	var paths []string
+	for _, c := range current.EphemeralContainers {
+		if !known[c.Name] {
+			paths = append(paths, fmt.Sprintf("spec.ephemeralContainers[%s]", c.Name))
+		}
+	}
+	return paths
+}
+
+func resized(baseline, current corev1.PodSpec) []string {
+	var paths []string
+	for _, l := range containerLists(&baseline, &current) {
+		for i := range min(len(l.a), len(l.b)) {
+			if !equality.Semantic.DeepEqual(l.a[i].Resources, l.b[i].Resources) {
+				paths = append(paths, fmt.Sprintf("%s[%d].resources", l.field, i))
+			}
+		}
+	}
+	if !equality.Semantic.DeepEqual(baseline.Resources, current.Resources) {
+		paths = append(paths, "spec.resources")
+	}
+	return paths
+}
+
+// mutatedSpec compares every top-level spec field except those the other reasons cover and
+// the scheduler's binding.
+func mutatedSpec(baseline, current corev1.PodSpec) []string {
+	strip := func(s corev1.PodSpec) map[string]json.RawMessage {
+		s = *s.DeepCopy()
+		s.NodeName, s.EphemeralContainers, s.Resources = "", nil, nil
+		for _, l := range [][]corev1.Container{s.InitContainers, s.Containers} {
+			for i := range l {
+				l[i].Image, l[i].Resources = "", corev1.ResourceRequirements{}
+			}
+		}
+		encoded, _ := json.Marshal(s) // a PodSpec always encodes
+		fields := map[string]json.RawMessage{}
+		_ = json.Unmarshal(encoded, &fields)
+		return fields
+	}
+	a, b := strip(baseline), strip(current)
+	var paths []string
+	for k := range a {
+		if !reflect.DeepEqual(a[k], b[k]) {
+			paths = append(paths, "spec."+k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			paths = append(paths, "spec."+k)
+		}
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+func changedMetadata(baseline Baseline, pod *corev1.Pod, expected Expected) []string {
+	ignored := func(key string) bool {
+		if key == expected.WorkloadLabel {
+			return true // reported as Escaped
+		}
+		for _, glob := range expected.IgnoreMetadata {
+			if ok, _ := path.Match(glob, key); ok {
+				return true
+			}
+		}
+		return false
+	}
+	var paths []string
+	for _, m := range []struct {
+		field         string
+		before, after map[string]string
+	}{
+		{"metadata.labels", baseline.Labels, pod.Labels},
+		{"metadata.annotations", baseline.Annotations, pod.Annotations},
+	} {
+		keys := map[string]bool{}
+		for k := range m.before {
+			keys[k] = true
+		}
+		for k := range m.after {
+			keys[k] = true
+		}
+		for k := range keys {
+			before, had := m.before[k]
+			after, has := m.after[k]
+			if (had != has || before != after) && !ignored(k) {
+				paths = append(paths, m.field+"."+k)
+			}
+		}
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+func mismatchedDigests(pod *corev1.Pod, expected Expected) []string {
+	var paths []string
+	for _, l := range []struct {
+		field    string
+		statuses []corev1.ContainerStatus
+	}{
+		{"status.initContainerStatuses", pod.Status.InitContainerStatuses},
+		{"status.containerStatuses", pod.Status.ContainerStatuses},
+	} {
+		for _, s := range l.statuses {
+			allowed, pinned := expected.Digests[s.Name]
+			if !pinned || s.ImageID == "" {
+				continue // not started yet, or a runtime (such as kwok) that reports none
+			}
+			_, digest, found := strings.Cut(s.ImageID, "@")
+			if !found {
+				digest = s.ImageID
+			}
+			if !slices.Contains(allowed, digest) {
+				paths = append(paths, fmt.Sprintf("%s[%s].imageID", l.field, s.Name))
+			}
+		}
+	}
+	return paths
+}

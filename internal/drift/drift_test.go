@@ -1,0 +1,118 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+
+package drift
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+)
+
+const pinnedDigest = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+
+func admitted() *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            "payments-abcde",
+			Labels:          map[string]string{"gdpr.amber.dev/workload": "payments", "app": "payments"},
+			Annotations:     map[string]string{"sidecar.example/injected": "true"},
+			OwnerReferences: []metav1.OwnerReference{{Kind: "GDPRWorkload", Name: "payments", UID: "w-uid", Controller: ptr.To(true)}},
+		},
+		Spec: corev1.PodSpec{
+			InitContainers: []corev1.Container{{Name: "migrate", Image: "r.example/migrate:1@" + pinnedDigest}},
+			Containers: []corev1.Container{{
+				Name: "app", Image: "r.example/app:1@" + pinnedDigest,
+				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}},
+			}},
+			Tolerations: []corev1.Toleration{{Key: "node.kubernetes.io/not-ready", Operator: corev1.TolerationOpExists}},
+		},
+	}
+}
+
+var expected = Expected{
+	WorkloadLabel: "gdpr.amber.dev/workload", Workload: "payments", ControllerUID: "w-uid",
+	Digests:        map[string][]string{"app": {pinnedDigest}, "migrate": {pinnedDigest}},
+	IgnoreMetadata: []string{"tools.example/*"},
+}
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*corev1.Pod)
+		want   []Finding
+	}{
+		{"an untouched pod", func(*corev1.Pod) {}, nil},
+		{"the scheduler's binding and status are not drift", func(p *corev1.Pod) {
+			p.Spec.NodeName = "kwok-eu-west-1a"
+			p.Status.Phase = corev1.PodRunning
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", ImageID: "r.example/app@" + pinnedDigest}}
+		}, nil},
+		{"kubectl set image", func(p *corev1.Pod) { p.Spec.Containers[0].Image = "r.example/app:evil" },
+			[]Finding{{ImageChanged, []string{"spec.containers[0].image"}}}},
+		{"an init container's image patched", func(p *corev1.Pod) { p.Spec.InitContainers[0].Image = "r.example/migrate:2" },
+			[]Finding{{ImageChanged, []string{"spec.initContainers[0].image"}}}},
+		{"kubectl debug", func(p *corev1.Pod) {
+			p.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger-x", Image: "busybox"}}}
+		}, []Finding{{EphemeralContainerAdded, []string{"spec.ephemeralContainers[debugger-x]"}}}},
+		{"pods/resize", func(p *corev1.Pod) {
+			p.Spec.Containers[0].Resources.Requests[corev1.ResourceCPU] = resource.MustParse("200m")
+		}, []Finding{{ResourcesResized, []string{"spec.containers[0].resources"}}}},
+		{"a toleration added and a deadline set", func(p *corev1.Pod) {
+			p.Spec.Tolerations = append(p.Spec.Tolerations, corev1.Toleration{Key: "evil", Operator: corev1.TolerationOpExists})
+			p.Spec.ActiveDeadlineSeconds = ptr.To[int64](30)
+		}, []Finding{{SpecMutated, []string{"spec.activeDeadlineSeconds", "spec.tolerations"}}}},
+		{"a label edited and an annotation added", func(p *corev1.Pod) {
+			p.Labels["app"] = "other"
+			p.Annotations["note"] = "hi"
+		}, []Finding{{MetadataChanged, []string{"metadata.annotations.note", "metadata.labels.app"}}}},
+		{"metadata that other tools may write is ignored", func(p *corev1.Pod) { p.Annotations["tools.example/scanned"] = "yes" }, nil},
+		{"the workload label cut", func(p *corev1.Pod) { delete(p.Labels, "gdpr.amber.dev/workload") },
+			[]Finding{{Escaped, []string{"metadata.labels.gdpr.amber.dev/workload"}}}},
+		{"the owner reference removed", func(p *corev1.Pod) { p.OwnerReferences = nil },
+			[]Finding{{Escaped, []string{"metadata.ownerReferences"}}}},
+		{"a runtime reporting another digest", func(p *corev1.Pod) {
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", ImageID: "docker-pullable://r.example/app@sha256:2222"}}
+		}, []Finding{{DigestMismatch, []string{"status.containerStatuses[app].imageID"}}}},
+		{"several at once, in a stable order", func(p *corev1.Pod) {
+			p.Spec.Containers[0].Image = "r.example/app:evil"
+			p.Labels["app"] = "other"
+		}, []Finding{{ImageChanged, []string{"spec.containers[0].image"}}, {MetadataChanged, []string{"metadata.labels.app"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			baseline := BaselineOf(admitted())
+			pod := admitted()
+			tt.mutate(pod)
+			if diff := cmp.Diff(tt.want, Detect(baseline, pod, expected)); diff != "" {
+				t.Errorf("Detect() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestBaselineIgnoresBinding(t *testing.T) {
+	bound := admitted()
+	bound.Spec.NodeName = "kwok-eu-west-1a"
+	if got := Detect(BaselineOf(bound), admitted(), expected); got != nil {
+		t.Errorf("a baseline taken after binding differs from the pod before it: %v", got)
+	}
+}
