@@ -247,7 +247,9 @@ func (r *AuditLedgerReconciler) expire(ctx context.Context, l *gdprv1alpha1.Audi
 	cutoff := now.Add(-l.Spec.Retention.Duration)
 	keepFrom := 0
 	for i := 1; i < len(entries); i++ {
-		if !entries[i-1].Spec.Time.Time.Before(cutoff) {
+		// A checkpoint records nothing but the chain's state: a recent one between expired
+		// entries goes with them once a later checkpoint covers it too.
+		if previous := &entries[i-1]; previous.Spec.Type != gdprv1alpha1.AuditCheckpoint && !previous.Spec.Time.Time.Before(cutoff) {
 			break
 		}
 		if entries[i].Spec.Type == gdprv1alpha1.AuditCheckpoint {
