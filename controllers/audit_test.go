@@ -227,6 +227,25 @@ var _ = Describe("Audit ledger of a workload", func() {
 		Expect(deleted).To(BeNumerically(">", created), "its creation is recorded before its deletion")
 	})
 
+	It("lets a workload go when its whole namespace is being deleted, its ledger with it", func(ctx SpecContext) {
+		w := workload(ns, "doomed", 1, image("app:1"))
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		eventuallyReady(ctx, w, 1)
+
+		// envtest runs no namespace controller: the spec does its part, deleting the content
+		// of the terminating namespace, the ledger first (it has no finalizer).
+		Expect(k8sClient.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+		Expect(k8sClient.DeleteAllOf(ctx, &gdprv1alpha1.AuditEvent{}, client.InNamespace(ns))).To(Succeed())
+		Expect(k8sClient.Delete(ctx, &gdprv1alpha1.AuditLedger{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "doomed"}})).To(Succeed())
+		Expect(k8sClient.Delete(ctx, w)).To(Succeed())
+
+		Eventually(func(g Gomega) {
+			finalizePods(ctx, w)
+			err := k8sClient.Get(ctx, client.ObjectKeyFromObject(w), &gdprv1alpha1.GDPRWorkload{})
+			g.Expect(err).To(MatchError(ContainSubstring("not found")), "the finalizer does not hold the namespace forever")
+		}, timeout, interval).Should(Succeed())
+	})
+
 	It("signs a checkpoint after every few entries and after a quiet while", func(ctx SpecContext) {
 		w := workload(ns, "signed", checkpointEvery+2, image("app:1"))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())

@@ -236,6 +236,37 @@ func (r *GDPRWorkloadReconciler) reconcileDelete(ctx context.Context, w *gdprv1a
 	if !controllerutil.ContainsFinalizer(w, gdprv1alpha1.LedgerFinalizer) {
 		return ctrl.Result{}, nil
 	}
+	result, err := r.emptyDeletedWorkload(ctx, w)
+	if err != nil && apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+		// The whole namespace is being deleted, its ledger with it: nothing more can be
+		// recorded there, and holding the finalizer would keep the namespace forever.
+		ctrl.LoggerFrom(ctx).Error(err, "The workload's namespace is being deleted, and its audit ledger with it; releasing the workload without recording its deletion (export the ledger before deleting a namespace)")
+		pods := &corev1.PodList{}
+		if err := r.List(ctx, pods, client.InNamespace(w.Namespace), client.MatchingLabels{gdprv1alpha1.WorkloadLabel: w.Name}); err == nil {
+			for i := range pods.Items {
+				if ownedBy(&pods.Items[i], w) {
+					_ = client.IgnoreNotFound(r.Delete(ctx, &pods.Items[i]))
+				}
+			}
+		}
+		r.Ledger.Forget(w.Namespace, w.Name)
+		return ctrl.Result{}, r.releaseDeleted(ctx, w)
+	}
+	return result, err
+}
+
+// releaseDeleted removes the ledger finalizer of a deleted workload and forgets it.
+func (r *GDPRWorkloadReconciler) releaseDeleted(ctx context.Context, w *gdprv1alpha1.GDPRWorkload) error {
+	patch := client.MergeFrom(w.DeepCopy())
+	controllerutil.RemoveFinalizer(w, gdprv1alpha1.LedgerFinalizer)
+	if err := r.Patch(ctx, w, patch); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	r.expectations.forget(client.ObjectKeyFromObject(w))
+	return nil
+}
+
+func (r *GDPRWorkloadReconciler) emptyDeletedWorkload(ctx context.Context, w *gdprv1alpha1.GDPRWorkload) (ctrl.Result, error) {
 	log := ctrl.LoggerFrom(ctx)
 	scope := &workloadScope{workload: w}
 	if err := r.observePods(ctx, scope); err != nil {
@@ -282,11 +313,5 @@ func (r *GDPRWorkloadReconciler) reconcileDelete(ctx context.Context, w *gdprv1a
 	}); err != nil {
 		return ctrl.Result{}, err
 	}
-	patch := client.MergeFrom(w.DeepCopy())
-	controllerutil.RemoveFinalizer(w, gdprv1alpha1.LedgerFinalizer)
-	if err := r.Patch(ctx, w, patch); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	r.expectations.forget(client.ObjectKeyFromObject(w))
-	return ctrl.Result{}, nil
+	return ctrl.Result{}, r.releaseDeleted(ctx, w)
 }

@@ -28,8 +28,8 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -307,7 +307,7 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), after)).To(Succeed())
 		Expect(after.Status.CurrentRevision).NotTo(Equal(before.Status.CurrentRevision))
 		for _, p := range activePods(ctx, w) {
-			Expect(p.Spec.Containers[0].Image).To(Equal(image("app:2")+"@"+digestOf("app:2")))
+			Expect(p.Spec.Containers[0].Image).To(Equal(image("app:2") + "@" + digestOf("app:2")))
 			Expect(p.Labels).To(HaveKeyWithValue(gdprv1alpha1.RevisionLabel, after.Status.CurrentRevision))
 		}
 	})

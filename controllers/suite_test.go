@@ -64,8 +64,8 @@ var (
 	authRegistry *registry.Registry
 	// flakyRegistry is stopped and restarted by a spec.
 	flakyRegistry *registry.Registry
-	pushed       = map[string]string{}
-	pushedMu     sync.Mutex
+	pushed        = map[string]string{}
+	pushedMu      sync.Mutex
 )
 
 const (

@@ -91,7 +91,16 @@ up() {
 
   log "installing the CRDs"
   "$kubectl" apply --server-side --force-conflicts -k "$root/config/crd" >&2
-  "$kubectl" wait --for=condition=Established crd/gdprworkloads.gdpr.amber.dev --timeout 1m >/dev/null
+  # kubectl wait fails at once, rather than waiting, on a CRD so new that its status holds
+  # no conditions yet ("accessor error: <nil>"): ask again until it is Established.
+  local crd
+  for crd in gdprworkloads auditevents auditledgers; do
+    for _ in $(seq 60); do
+      "$kubectl" wait --for=condition=Established "crd/$crd.gdpr.amber.dev" --timeout 5s >/dev/null 2>&1 && continue 2
+      sleep 1
+    done
+    log "the CRD $crd.gdpr.amber.dev did not become Established"; exit 1
+  done
 
   # The manager's namespace holds the audit ledger's signing and pseudonym keys.
   "$kubectl" create namespace amber-system --dry-run=client -o yaml | "$kubectl" apply --server-side -f - >/dev/null

@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package drift decides whether a running pod still is what the API server admitted when
 // Amber created it, and if not, how it changed. Everything here is a plain function of the
 // pod and its baseline; where the baseline is kept, and what to do about drift, is the

@@ -76,10 +76,12 @@ type Manager struct {
 	LogPath string
 }
 
-// Build compiles the command in package (relative to the module at root) into dir/name.
-func Build(ctx context.Context, root, pkg, dir, name string) (string, error) {
+// Build compiles the command in package (relative to the module at root) into dir/name,
+// passing flags (say "-race") to go build.
+func Build(ctx context.Context, root, pkg, dir, name string, flags ...string) (string, error) {
 	binary := filepath.Join(dir, name)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", binary, pkg)
+	args := append(append([]string{"build"}, flags...), "-o", binary, pkg)
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build %s: %w: %s", pkg, err, out)

@@ -49,6 +49,9 @@ var (
 	artifacts     string
 	namespace     string
 	suiteStart    = time.Now()
+	// suiteFailed is set by the first spec that fails: AfterSuite then keeps the namespace
+	// for a person to look at.
+	suiteFailed bool
 
 	// registry holds every image the suite's workloads run; it wants registryAuth.
 	registry     *cluster.Registry
@@ -88,7 +91,13 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 
 	By("building the manager and the kubectl plugin")
 	bin := GinkgoT().TempDir()
-	managerBinary, err = cluster.Build(ctx, repoRoot, "./cmd", bin, "manager")
+	var buildFlags []string
+	if os.Getenv("AMBER_E2E_RACE") != "" {
+		// The race detector turns a data race, which can crash the manager at any moment,
+		// into a report in its log.
+		buildFlags = append(buildFlags, "-race")
+	}
+	managerBinary, err = cluster.Build(ctx, repoRoot, "./cmd", bin, "manager", buildFlags...)
 	Expect(err).NotTo(HaveOccurred())
 	pluginBinary, err = cluster.Build(ctx, repoRoot, "./cmd/kubectl-amber", bin, "kubectl-amber")
 	Expect(err).NotTo(HaveOccurred())
@@ -118,18 +127,25 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	kubectl(ctx, "create", "namespace", namespace)
 	kubectl(ctx, "create", "secret", "docker-registry", pullSecret, "-n", namespace,
 		"--docker-server="+registry.Host, "--docker-username="+registryAuth.Username, "--docker-password="+registryAuth.Password)
-	// The API server refuses pods in a namespace until its default service account exists,
-	// which kube-controller-manager creates a moment after the namespace.
-	Eventually(func() error {
-		_, err := k8s.Run(ctx, "get", "serviceaccount", "default", "-n", namespace)
-		return err
-	}, time.Minute, 200*time.Millisecond).Should(Succeed())
 
 	By("starting the manager against the cluster")
-	// Every manager of the suite appends to one export: a file left by an earlier run goes
-	// first, before a manager has it open.
-	Expect(os.Remove(exportPath())).To(Or(Succeed(), MatchError(os.ErrNotExist)))
+	// make test-e2e has just applied the CRDs, perhaps to a cluster created a moment before:
+	// a manager started before they are served starts its controllers up to 10s late (the
+	// informers poll for the kind). kubectl wait fails at once on a CRD whose status has no
+	// conditions yet, hence Eventually.
+	Eventually(func() error {
+		_, err := k8s.Run(ctx, "wait", "--for=condition=Established", "--timeout=5s",
+			"crd/gdprworkloads.gdpr.amber.dev", "crd/auditevents.gdpr.amber.dev", "crd/auditledgers.gdpr.amber.dev")
+		return err
+	}, time.Minute, time.Second).Should(Succeed())
+	// Every manager of the suite appends to one log and one export. What an earlier run
+	// left goes first, before a manager has them open: an export removed after would leave
+	// the first manager writing to a file nobody can read.
+	for _, f := range []string{exportPath(), managerLogPath()} {
+		Expect(os.Remove(f)).To(Or(Succeed(), MatchError(os.ErrNotExist)))
+	}
 	manager = startManager()
+	GinkgoWriter.Printf("registry %s (log %s), manager log %s\n", registry.Host, registry.LogPath, managerLogPath())
 }, NodeTimeout(5*time.Minute))
 
 var _ = AfterSuite(func(ctx SpecContext) {
@@ -139,7 +155,7 @@ var _ = AfterSuite(func(ctx SpecContext) {
 	if registry != nil {
 		registry.Stop(10 * time.Second)
 	}
-	if namespace != "" && !CurrentSpecReport().Failed() {
+	if namespace != "" && !suiteFailed {
 		_, _ = k8s.Run(ctx, "delete", "namespace", namespace, "--wait=false")
 	}
 }, NodeTimeout(time.Minute))
@@ -149,15 +165,23 @@ var _ = AfterEach(func(ctx SpecContext) {
 	if !CurrentSpecReport().Failed() {
 		return
 	}
+	suiteFailed = true
 	for _, args := range [][]string{
 		{"get", "gdprw,pods", "-n", namespace, "-o", "wide", "--show-labels"},
+		{"get", "gdprw", "-n", namespace, "-o", `jsonpath={range .items[*]}{.metadata.name} generation {.metadata.generation}: {.status.conditions}{"\n"}{end}`},
 		{"events", "-n", namespace},
 	} {
 		out, err := k8s.Run(ctx, args...)
 		fmt.Fprintf(GinkgoWriter, "\n$ kubectl %s\n%s%v\n", strings.Join(args, " "), out, err)
 	}
 	if manager != nil {
-		fmt.Fprintf(GinkgoWriter, "\nmanager log (last 80 lines):\n%s\n", manager.LogTail(80))
+		fmt.Fprintf(GinkgoWriter, "\nmanager log (last 80 lines; all of it in %s):\n%s\n", manager.LogPath, manager.LogTail(80))
+		if manager.Exited() {
+			fmt.Fprintf(GinkgoWriter, "\nthe manager is not running: it exited\n")
+		}
+	}
+	if registry != nil {
+		fmt.Fprintf(GinkgoWriter, "\nregistry log: %s\n", registry.LogPath)
 	}
 })
 
@@ -174,7 +198,7 @@ func kubectl(ctx context.Context, args ...string) string {
 // lease for its full duration and slow every restart.
 func startManager() *cluster.Manager {
 	GinkgoHelper()
-	m, err := k8s.StartManager(managerBinary, filepath.Join(artifacts, "manager.log"),
+	m, err := k8s.StartManager(managerBinary, managerLogPath(),
 		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0",
 		"--audit-checkpoint-every=20", "--audit-checkpoint-interval=5s",
 		"--audit-export="+exportPath(),
@@ -192,3 +216,6 @@ func randomHex(n int) string {
 
 // exportPath is the file the manager streams the ledger to, across all its restarts.
 func exportPath() string { return filepath.Join(artifacts, "audit-export.jsonl") }
+
+// managerLogPath is the file that receives the output of every manager the suite runs.
+func managerLogPath() string { return filepath.Join(artifacts, "manager.log") }
