@@ -150,7 +150,11 @@ func (r *Resolver) Resolve(ctx context.Context, image string, keychain authn.Key
 
 	pinned := Pinned{Image: image, Digest: desc.Digest.String(), ResolvedAt: time.Now()}
 	repo := ref.Context().Name()
-	if tag, ok := ref.(name.Tag); ok && tag.TagStr() != "" && strings.Contains(image, ":"+tag.TagStr()) {
+	if _, byDigest := ref.(name.Digest); byDigest {
+		// Already pinned by whoever wrote it (perhaps with a tag to read, "app:1.4@sha256:…"):
+		// kept as written, now known to exist.
+		pinned.Reference = image
+	} else if tag, ok := ref.(name.Tag); ok && tag.TagStr() != "" && strings.Contains(image, ":"+tag.TagStr()) {
 		pinned.Reference = fmt.Sprintf("%s:%s@%s", repo, tag.TagStr(), pinned.Digest)
 	} else {
 		pinned.Reference = fmt.Sprintf("%s@%s", repo, pinned.Digest)

@@ -139,6 +139,10 @@ func TestResolveDigestChecksItExists(t *testing.T) {
 	if want := host + "/app@" + digest.String(); got.Reference != want {
 		t.Errorf("reference %s, want %s", got.Reference, want)
 	}
+	tagged := host + "/app:1@" + digest.String()
+	if got, err := r.Resolve(context.Background(), tagged, nil); err != nil || got.Reference != tagged {
+		t.Errorf("tag and digest as written: reference %s, %v; want %s, kept to read", got.Reference, err, tagged)
+	}
 	missing := "sha256:" + strings.Repeat("0", 64)
 	_, err = r.Resolve(context.Background(), host+"/app@"+missing, nil)
 	wantReason(t, err, ImageNotFound)
