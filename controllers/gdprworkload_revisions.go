@@ -75,7 +75,7 @@ func (r *GDPRWorkloadReconciler) pinRevision(ctx context.Context, scope *workloa
 		if interval > 0 {
 			scope.requeue(latest.CheckedAt.Add(interval).Sub(now))
 		}
-		return r.useRevision(ctx, scope, latest)
+		return r.useAllowedRevision(ctx, scope, latest)
 	}
 
 	keychain, err := r.pullKeychain(ctx, w)
@@ -84,13 +84,15 @@ func (r *GDPRWorkloadReconciler) pinRevision(ctx context.Context, scope *workloa
 	}
 	result := r.pinner.pin(w, scope.templateHash, revision.Images(&w.Spec.Template), keychain)
 	switch {
+	case found && pinReason(result.err) == pin.RegistryNotAllowed:
+		return r.useAllowedRevision(ctx, scope, latest) // refused there, with the reason
 	case found && (result.pending || result.err != nil):
 		// A refresh that has not answered (or failed) keeps the revision as it is pinned.
 		if result.err != nil {
 			scope.refreshErr = result.err
 			scope.requeue(result.retryAfter)
 		}
-		return r.useRevision(ctx, scope, latest)
+		return r.useAllowedRevision(ctx, scope, latest)
 	case result.pending:
 		scope.pinning = &pinning{pending: true}
 		r.holdAtCurrent(scope)
@@ -102,16 +104,27 @@ func (r *GDPRWorkloadReconciler) pinRevision(ctx context.Context, scope *workloa
 		return r.recordPinningFailed(ctx, scope, result.err)
 	}
 
-	id := scope.templateHash
-	if found {
-		if revision.SameDigests(latest.Pins, result.pins) {
-			scope.requeue(interval)
-			if err := r.markRefreshed(ctx, w, latest, now); err != nil {
-				return err
-			}
-			return r.useRevision(ctx, scope, latest)
+	if found && revision.SameDigests(latest.Pins, result.pins) {
+		scope.requeue(interval)
+		if err := r.markRefreshed(ctx, w, latest, now); err != nil {
+			return err
 		}
-		id = revision.ID(scope.templateHash, result.pins, false) // the tag moved
+		return r.useRevision(ctx, scope, latest)
+	}
+	// The same bytes pinned before for this template (a tag that moved back): that revision.
+	if earlier, ok := revision.FindPinned(revisions, scope.templateHash, result.pins); ok {
+		return r.useRevision(ctx, scope, earlier)
+	}
+	// The first revision of a template is named by its hash alone, unless pods already carry
+	// that name: its ControllerRevision was deleted, and what they run may not be what the
+	// registry serves now, so the new pins get a name of their own and replace them.
+	id := scope.templateHash
+	taken, err := r.podsAtRevision(ctx, w, id)
+	if err != nil {
+		return err
+	}
+	if found || taken {
+		id = revision.ID(scope.templateHash, result.pins, false)
 	}
 	if existing, ok := revision.Find(revisions, id); ok {
 		return r.useRevision(ctx, scope, existing)
@@ -122,6 +135,41 @@ func (r *GDPRWorkloadReconciler) pinRevision(ctx context.Context, scope *workloa
 	}
 	scope.requeue(interval)
 	return r.useRevision(ctx, scope, rev)
+}
+
+// useAllowedRevision uses a recorded revision if its images are still within the
+// workload's allowed registries, which may have been narrowed since it was pinned.
+func (r *GDPRWorkloadReconciler) useAllowedRevision(ctx context.Context, scope *workloadScope, rev revision.Revision) error {
+	if err := disallowedPin(scope.workload, rev); err != nil {
+		scope.pinning = &pinning{err: err}
+		r.holdAtCurrent(scope)
+		return r.recordPinningFailed(ctx, scope, err)
+	}
+	return r.useRevision(ctx, scope, rev)
+}
+
+// disallowedPin refuses a revision with an image outside the workload's allowed registries.
+func disallowedPin(w *gdprv1alpha1.GDPRWorkload, rev revision.Revision) error {
+	for _, p := range rev.Pins {
+		if !pin.Allowed(p.Image, w.Spec.ImagePolicy.AllowedRegistries) {
+			return &pin.Error{Image: p.Image, Reason: pin.RegistryNotAllowed, Err: errors.New("it is not in spec.imagePolicy.allowedRegistries")}
+		}
+	}
+	return nil
+}
+
+// podsAtRevision reports whether a pod of the workload carries revision id.
+func (r *GDPRWorkloadReconciler) podsAtRevision(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, id string) (bool, error) {
+	list := &corev1.PodList{}
+	if err := r.List(ctx, list, client.InNamespace(w.Namespace), client.MatchingLabels{gdprv1alpha1.WorkloadLabel: w.Name, gdprv1alpha1.RevisionLabel: id}); err != nil {
+		return false, fmt.Errorf("list pods: %w", err)
+	}
+	for i := range list.Items {
+		if ownedBy(&list.Items[i], w) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // listRevisions reads the workload's ControllerRevisions from the cache.
@@ -218,6 +266,17 @@ func (c *recentRevisions) wrote(workload types.UID, rev revision.Revision, now t
 		c.written[workload] = map[string]recentRevision{}
 	}
 	c.written[workload][rev.ID] = recentRevision{rev: rev, at: now}
+	// Forget what is too old to matter, of deleted workloads too.
+	for uid, written := range c.written {
+		for id, w := range written {
+			if now.Sub(w.at) > expectationTTL {
+				delete(written, id)
+			}
+		}
+		if len(written) == 0 {
+			delete(c.written, uid)
+		}
+	}
 }
 
 // overlay completes revisions listed from the cache with those written since, and forgets
@@ -247,7 +306,8 @@ func (c *recentRevisions) overlay(workload types.UID, listed []revision.Revision
 // a pod that goes missing is replaced from the revision the workload last fully ran.
 func (r *GDPRWorkloadReconciler) holdAtCurrent(scope *workloadScope) {
 	scope.hold = true
-	if rev, ok := revision.Find(scope.revisions, scope.workload.Status.CurrentRevision); ok {
+	scope.revision, scope.current = "", revision.Revision{}
+	if rev, ok := revision.Find(scope.revisions, scope.workload.Status.CurrentRevision); ok && disallowedPin(scope.workload, rev) == nil {
 		scope.revision, scope.current = rev.ID, rev
 	}
 }
@@ -300,7 +360,9 @@ func (r *GDPRWorkloadReconciler) recordRevision(ctx context.Context, scope *work
 		Subject:        gdprv1alpha1.AuditSubject{Workload: w.Name, WorkloadUID: string(w.UID), Generation: w.Generation, Revision: rev.ID},
 		Actor:          ownActor,
 		Fingerprints:   gdprv1alpha1.AuditFingerprints{After: revision.PinsFingerprint(rev.Pins)},
-		IdempotencyKey: fmt.Sprintf("%s/revision/%s/%d", w.UID, rev.ID, rev.Number),
+		// The pins' fingerprint keeps apart two revisions that got one name and number (their
+		// ControllerRevisions deleted and made again).
+		IdempotencyKey: fmt.Sprintf("%s/revision/%s/%d/%.16s", w.UID, rev.ID, rev.Number, revision.PinsFingerprint(rev.Pins)),
 	}
 	event, message := EventRevisionPinned, ""
 	switch {

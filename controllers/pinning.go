@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -52,8 +53,11 @@ type imagePinner struct {
 	failures map[types.NamespacedName]int
 }
 
+// pinJobKey names a background resolution: a workload (its UID too, so that one recreated
+// under the same name starts afresh) and the template whose images are resolved.
 type pinJobKey struct {
 	workload     types.NamespacedName
+	uid          types.UID
 	templateHash string
 }
 
@@ -87,8 +91,11 @@ type pinResult struct {
 // pin returns the pins of images for workload, from the cache or from a finished background
 // resolution, or starts one and reports pending. allowed is the workload's allowedRegistries.
 func (p *imagePinner) pin(workload *gdprv1alpha1.GDPRWorkload, templateHash string, images []revision.Image, keychain authn.Keychain) pinResult {
-	key := pinJobKey{workload: types.NamespacedName{Namespace: workload.Namespace, Name: workload.Name}, templateHash: templateHash}
+	key := pinJobKey{workload: types.NamespacedName{Namespace: workload.Namespace, Name: workload.Name}, uid: workload.UID, templateHash: templateHash}
 	for _, img := range images {
+		if _, err := name.ParseReference(img.Image); err != nil {
+			return p.failed(key.workload, &pin.Error{Image: img.Image, Reason: pin.InvalidReference, Err: err}, false)
+		}
 		if !pin.Allowed(img.Image, workload.Spec.ImagePolicy.AllowedRegistries) {
 			return p.failed(key.workload, &pin.Error{Image: img.Image, Reason: pin.RegistryNotAllowed,
 				Err: errors.New("it is not in spec.imagePolicy.allowedRegistries")}, false)
@@ -96,6 +103,13 @@ func (p *imagePinner) pin(workload *gdprv1alpha1.GDPRWorkload, templateHash stri
 	}
 
 	if pins, err, ok := p.fromCache(images, keychain); ok {
+		// A resolution finished in the background is older than this answer: drop it, or a
+		// later miss would take it for a fresh one.
+		p.mu.Lock()
+		if job, found := p.jobs[key]; found && job.done {
+			delete(p.jobs, key)
+		}
+		p.mu.Unlock()
 		return p.result(key.workload, pins, err, false)
 	}
 

@@ -351,6 +351,48 @@ var _ = Describe("Image pinning", func() {
 		eventuallyReady(ctx, w, 1)
 	})
 
+	It("stops making pods from a registry taken off the allowed list, keeping those that run", func(ctx SpecContext) {
+		w := workload(ns, "narrowed", 2, image("pin-narrowed/app:1"))
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		eventuallyReady(ctx, w, 2)
+
+		changeSpec(ctx, w, func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.ImagePolicy.AllowedRegistries = []string{"registry.example"}
+		})
+		pinFailure(ctx, w, gdprv1alpha1.ReasonRegistryNotAllowed)
+		Expect(condition(ctx, w, gdprv1alpha1.StalledCondition)()).To(HaveField("Reason", gdprv1alpha1.ReasonRegistryNotAllowed))
+		Expect(activePods(ctx, w)).To(HaveLen(2), "running pods are not taken away")
+		victim := activePods(ctx, w)[0]
+		Expect(k8sClient.Delete(ctx, &victim)).To(Succeed())
+		Consistently(func() []corev1.Pod { finalizePods(ctx, w); return activePods(ctx, w) }, 2*time.Second, interval).Should(HaveLen(1),
+			"no pod is made from a registry that is no longer allowed")
+	})
+
+	It("pins anew, under a name of its own, when the revision pods run was deleted", func(ctx SpecContext) {
+		ref := images.Ref("pin-lost/app:1")
+		first := mustPush(images, "pin-lost/app:1")
+		w := workload(ns, "lost", 2, ref)
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		eventuallyReady(ctx, w, 2)
+		before := statusOf(ctx, w).CurrentRevision
+
+		moved := mustPush(images, "pin-lost/app:1")
+		time.Sleep(2 * time.Second) // past the resolution cache's TTL
+		Expect(k8sClient.Delete(ctx, &appsv1.ControllerRevision{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "lost-" + before}})).To(Succeed())
+
+		Eventually(func(g Gomega) {
+			actAsKubelet(ctx, w)
+			finalizePods(ctx, w)
+			g.Expect(podImages(ctx, w)).To(And(HaveLen(2), HaveEach(ref+"@"+moved)),
+				"pods of one revision never run two sets of bytes: the old ones are replaced")
+		}, 2*timeout, interval).Should(Succeed())
+		eventuallyReady(ctx, w, 2)
+		after := statusOf(ctx, w)
+		Expect(after.CurrentRevision).NotTo(Equal(before))
+		Expect(after.PinnedImages[0].Digest).To(Equal(moved))
+		Expect(first).NotTo(Equal(moved))
+	})
+
 	It("stalls on an image reference that cannot be parsed", func(ctx SpecContext) {
 		w := workload(ns, "malformed", 1, images.Host+"/Upper/Case:1")
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())

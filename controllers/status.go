@@ -51,26 +51,32 @@ func summarizeStatus(scope *workloadScope, reconcileErr error) {
 		setCondition(w, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonPinned, message)
 	}
 
+	var pinMessage string
 	switch {
 	case scope.pinning != nil && scope.pinning.err != nil:
-		reason := string(pinReason(scope.pinning.err))
-		message := fmt.Sprintf("no pod of the new template is made until its images are pinned; pods already running are kept: %v", scope.pinning.err)
-		setCondition(w, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionFalse, reason, message)
-		if reason == gdprv1alpha1.ReasonRegistryNotAllowed || reason == gdprv1alpha1.ReasonInvalidReference {
-			setStalled(w, reason, message) // only a change to the workload helps
-		} else {
-			setProgressing(w, reason, message+" (retrying)")
-		}
+		pinMessage = fmt.Sprintf("no pod of the new template is made until its images are pinned; pods already running are kept: %v", scope.pinning.err)
+		setCondition(w, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionFalse, string(pinReason(scope.pinning.err)), pinMessage)
 	case scope.pinning != nil:
-		message := fmt.Sprintf("resolving the images of the new template (%s) to digests", scope.templateHash)
-		setCondition(w, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionUnknown, gdprv1alpha1.ReasonResolving, message)
-		setProgressing(w, gdprv1alpha1.ReasonResolving, message)
+		pinMessage = fmt.Sprintf("resolving the images of the new template (%s) to digests", scope.templateHash)
+		setCondition(w, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionUnknown, gdprv1alpha1.ReasonResolving, pinMessage)
+	}
+
+	switch {
 	case scope.stalled != nil:
 		setStalled(w, scope.stalled.reason, scope.stalled.message)
 	case reconcileErr != nil:
 		// A failure that may pass: Amber retries with backoff, the workload stays Reconciling.
 		setProgressing(w, gdprv1alpha1.ReasonReconcileFailed, reconcileErr.Error())
 		return // observedGeneration stays: this generation is not fully handled yet
+	case scope.pinning != nil && scope.pinning.err != nil:
+		reason := string(pinReason(scope.pinning.err))
+		if reason == gdprv1alpha1.ReasonRegistryNotAllowed || reason == gdprv1alpha1.ReasonInvalidReference {
+			setStalled(w, reason, pinMessage) // only a change to the workload helps
+		} else {
+			setProgressing(w, reason, pinMessage+" (retrying)")
+		}
+	case scope.pinning != nil:
+		setProgressing(w, gdprv1alpha1.ReasonResolving, pinMessage)
 	case scope.plan.Phase == podplan.Converged:
 		setReady(w, fmt.Sprintf("%d/%d pods Ready at revision %s", status.ReadyReplicas, desiredReplicas(w), scope.revision))
 	default:

@@ -62,7 +62,7 @@ type Keys struct {
 
 // EnsureKeys loads the signing and pseudonym keys from their Secrets in namespace, creating
 // them with fresh random keys if absent, and publishes the public key. It reads through the
-// uncached reader: the manager must not cache every Secret of the cluster.
+// uncached reader: the manager's cache keeps the data of pull secrets only.
 func EnsureKeys(ctx context.Context, c client.Client, reader client.Reader, namespace string) (*Keys, error) {
 	seed, err := ensureSecret(ctx, c, reader, namespace, SigningKeySecret, signingKeyField, ed25519.SeedSize)
 	if err != nil {

@@ -28,6 +28,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 )
 
+// sweepAbove is the number of entries past which expired ones are dropped as new ones come
+// in, so that images no longer used do not stay in memory.
+const sweepAbove = 1024
+
 // Cache remembers resolutions for a short while, so that many workloads on one image cost
 // about one registry request per TTL, and concurrent requests for the same image share one
 // registry request. Entries are keyed by the image as written and the identity of the
@@ -131,7 +135,15 @@ func (c *Cache) Resolve(ctx context.Context, image string, keychain authn.Keycha
 		}
 	}
 	if ttl > 0 {
-		c.entries[key] = cacheEntry{pinned: cl.pinned, err: cl.err, expires: c.now().Add(ttl)}
+		now := c.now()
+		if len(c.entries) >= sweepAbove {
+			for k, e := range c.entries {
+				if !now.Before(e.expires) {
+					delete(c.entries, k)
+				}
+			}
+		}
+		c.entries[key] = cacheEntry{pinned: cl.pinned, err: cl.err, expires: now.Add(ttl)}
 	}
 	c.mu.Unlock()
 	close(cl.done)

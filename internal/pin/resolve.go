@@ -269,6 +269,9 @@ func Allowed(image string, allowed []string) bool {
 	repo := ref.Context().Name() // registry/repository, Docker Hub as index.docker.io
 	for _, a := range allowed {
 		a = strings.TrimSuffix(a, "/")
+		if a == "docker.io" || strings.HasPrefix(a, "docker.io/") {
+			a = "index." + a // Docker Hub as people write it
+		}
 		if repo == a || strings.HasPrefix(repo, a+"/") {
 			return true
 		}

@@ -290,6 +290,8 @@ func TestAllowed(t *testing.T) {
 		{"registry.example.evil/app:1", []string{"registry.example"}, false},
 		{"nginx:1", []string{"registry.example"}, false},
 		{"nginx:1", []string{"index.docker.io/library"}, true},
+		{"nginx:1", []string{"docker.io/library"}, true},
+		{"docker.io/bitnami/redis:7", []string{"docker.io"}, true},
 	}
 	for _, tt := range tests {
 		if got := Allowed(tt.image, tt.allowed); got != tt.want {

@@ -116,16 +116,20 @@ func Decide(desired Desired, pods []Pod) Plan {
 		plan.Delete = append(plan.Delete, p.Name)
 	}
 
+	// Surplus pods of the desired revision go first (the least useful of them first); pods of
+	// an older revision then go within the same bounds as in a rollout, so that scaling down
+	// in the middle of one never takes away the Ready pods that still serve.
+	scaledDown := false
 	if surplus := len(updated) - desired.Replicas; surplus > 0 {
 		sortForDeletion(updated)
 		for _, p := range updated[:surplus] {
 			plan.Delete = append(plan.Delete, p.Name)
+			if p.Ready {
+				ready--
+			}
 		}
-		for _, p := range outdated {
-			plan.Delete = append(plan.Delete, p.Name)
-		}
-		plan.Phase = ScalingDown
-		return plan
+		updated = updated[surplus:]
+		scaledDown = true
 	}
 
 	// Outdated pods that are not Ready serve nobody: replace them at once. Ready ones go only
@@ -152,6 +156,8 @@ func Decide(desired Desired, pods []Pod) Plan {
 	plan.Create = max(min(desired.Replicas-len(updated), room), 0)
 
 	switch {
+	case scaledDown && len(outdated) == deletedOutdated, desired.Replicas == 0 && len(plan.Delete) > 0:
+		plan.Phase = ScalingDown
 	case len(outdated) > 0 && desired.Replicas > 0:
 		plan.Phase = RollingOut
 	case plan.Create > 0:

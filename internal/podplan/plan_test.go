@@ -215,3 +215,17 @@ func TestDecideStrategy(t *testing.T) {
 		})
 	}
 }
+
+func TestDecideScaleDownDuringRollout(t *testing.T) {
+	// Four Ready pods of the old revision, two new ones not Ready yet, and the workload scaled
+	// to one: the Ready old pods may not all go at once.
+	pods := []Pod{
+		pod("a1", 1, outdated), pod("a2", 2, outdated), pod("a3", 3, outdated), pod("a4", 4, outdated),
+		pod("b1", 5, notReady), pod("b2", 6, notReady),
+	}
+	got := Decide(Desired{Replicas: 1, Revision: "new", MaxSurge: 2}, pods)
+	want := Plan{Delete: []string{"b2", "a4", "a3", "a2"}, Phase: RollingOut}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("Decide() mismatch (-want +got):\n%s", diff)
+	}
+}

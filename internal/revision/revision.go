@@ -197,6 +197,18 @@ func Find(revisions []Revision, id string) (Revision, bool) {
 	return Revision{}, false
 }
 
+// FindPinned returns the newest revision of templateHash pinned to the same digests as pins.
+func FindPinned(revisions []Revision, templateHash string, pins []gdprv1alpha1.PinnedImage) (Revision, bool) {
+	var found Revision
+	ok := false
+	for _, r := range revisions {
+		if r.TemplateHash == templateHash && SameDigests(r.Pins, pins) && (!ok || r.Number > found.Number) {
+			found, ok = r, true
+		}
+	}
+	return found, ok
+}
+
 // NextNumber is the number of a revision made or restored now.
 func NextNumber(revisions []Revision) int64 {
 	var highest int64

@@ -201,3 +201,19 @@ func TestNewAndDecode(t *testing.T) {
 		t.Errorf("a refresh that found the tags in place does not count: CheckedAt = %v", rev.CheckedAt)
 	}
 }
+
+func TestFindPinned(t *testing.T) {
+	d1 := []gdprv1alpha1.PinnedImage{pin("app", "r.example/app:1", "sha256:11")}
+	d2 := []gdprv1alpha1.PinnedImage{pin("app", "r.example/app:1", "sha256:22")}
+	revs := []Revision{
+		{ID: "t1", TemplateHash: "t1", Number: 1, Pins: d1},
+		{ID: "t1-moved", TemplateHash: "t1", Number: 2, Pins: d2},
+		{ID: "t2", TemplateHash: "t2", Number: 3, Pins: d1},
+	}
+	if got, ok := FindPinned(revs, "t1", d1); !ok || got.ID != "t1" {
+		t.Errorf("a tag that moved back finds its first revision: %q, %v", got.ID, ok)
+	}
+	if _, ok := FindPinned(revs, "t3", d1); ok {
+		t.Error("another template's revision with the same digests was found")
+	}
+}
