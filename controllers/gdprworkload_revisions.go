@@ -357,9 +357,9 @@ func (r *GDPRWorkloadReconciler) pruneRevisions(ctx context.Context, scope *work
 func (r *GDPRWorkloadReconciler) recordRevision(ctx context.Context, scope *workloadScope, rev revision.Revision) error {
 	w := scope.workload
 	entry := gdprv1alpha1.AuditEventSpec{
-		Subject:        gdprv1alpha1.AuditSubject{Workload: w.Name, WorkloadUID: string(w.UID), Generation: w.Generation, Revision: rev.ID},
-		Actor:          ownActor,
-		Fingerprints:   gdprv1alpha1.AuditFingerprints{After: revision.PinsFingerprint(rev.Pins)},
+		Subject:      gdprv1alpha1.AuditSubject{Workload: w.Name, WorkloadUID: string(w.UID), Generation: w.Generation, Revision: rev.ID},
+		Actor:        ownActor,
+		Fingerprints: gdprv1alpha1.AuditFingerprints{After: revision.PinsFingerprint(rev.Pins)},
 		// The pins' fingerprint keeps apart two revisions that got one name and number (their
 		// ControllerRevisions deleted and made again).
 		IdempotencyKey: fmt.Sprintf("%s/revision/%s/%d/%.16s", w.UID, rev.ID, rev.Number, revision.PinsFingerprint(rev.Pins)),
