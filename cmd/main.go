@@ -61,6 +61,7 @@ func main() {
 		leaderElect             bool
 		leaderElectionNamespace string
 		maxConcurrentReconciles int
+		maxDriftRepeats         int
 		namespace               string
 		checkpointEvery         int
 		checkpointInterval      time.Duration
@@ -76,6 +77,7 @@ func main() {
 	flag.BoolVar(&leaderElect, "leader-elect", inCluster, "Elect a leader so that only one manager replica acts at a time (default on when run in a cluster).")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the manager's own namespace in a cluster).")
 	flag.IntVar(&maxConcurrentReconciles, "max-concurrent-reconciles", 4, "How many GDPRWorkloads are reconciled at once.")
+	flag.IntVar(&maxDriftRepeats, "max-drift-repeats", 5, "How many pods in a row that replaced drifted pods may drift again the same way before Amber stops replacing them (Stalled, DriftLoop).")
 	flag.StringVar(&namespace, "namespace", envOr("POD_NAMESPACE", "amber-system"), "The manager's own namespace, which holds the ledger's keys (default: $POD_NAMESPACE, else amber-system).")
 	flag.IntVar(&checkpointEvery, "audit-checkpoint-every", 100, "Sign a ledger checkpoint after this many entries.")
 	flag.DurationVar(&checkpointInterval, "audit-checkpoint-interval", time.Minute, "Sign a ledger checkpoint once its oldest unsigned entry is this old.")
@@ -138,6 +140,7 @@ func main() {
 		Ledger:                  writer,
 		Actors:                  audit.Actors{Mode: actors, Key: keys.Pseudonym},
 		MaxConcurrentReconciles: maxConcurrentReconciles,
+		MaxDriftRepeats:         maxDriftRepeats,
 		Images:                  images,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up controller", "controller", "GDPRWorkload")

@@ -17,11 +17,18 @@ limitations under the License.
 package controllers
 
 import (
+	"context"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/amber-gdpr/amber/internal/podplan"
 )
@@ -124,4 +131,36 @@ func (e *podExpectations) reconcile(workload types.NamespacedName, observed []co
 		return plan, false
 	}
 	return plan, true
+}
+
+// observed drops the create expectation of a pod whose creation or deletion the cache
+// reported. A pod created and deleted between two reconciles never shows in a list, and its
+// expectation would otherwise hold a place in the plan until it lapses.
+func (e *podExpectations) observed(pod client.Object) {
+	ref := metav1.GetControllerOf(pod)
+	if ref == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p, ok := e.pending[types.NamespacedName{Namespace: pod.GetNamespace(), Name: ref.Name}]; ok {
+		delete(p.creates, pod.GetName())
+	}
+}
+
+// podEventHandler enqueues a pod's workload, as Owns would, after telling the expectations
+// what the cache saw: the reconcile it triggers then plans with them up to date.
+type podEventHandler struct {
+	handler.EventHandler
+	expectations *podExpectations
+}
+
+func (h podEventHandler) Create(ctx context.Context, evt event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.expectations.observed(evt.Object)
+	h.EventHandler.Create(ctx, evt, q)
+}
+
+func (h podEventHandler) Delete(ctx context.Context, evt event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.expectations.observed(evt.Object)
+	h.EventHandler.Delete(ctx, evt, q)
 }

@@ -23,6 +23,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 
 	"github.com/amber-gdpr/amber/internal/podplan"
 )
@@ -80,6 +81,19 @@ func TestPodExpectations(t *testing.T) {
 		_, pending := e.reconcile(key, observed, plan(observed), now.Add(time.Second))
 		if pending {
 			t.Fatal("still pending, want the expectations met")
+		}
+	})
+	t.Run("a created pod deleted before any list showed it is no longer expected once its events arrive", func(t *testing.T) {
+		e := newPodExpectations()
+		e.created(key, "w-new", "rev", now)
+		gone := observedPod("w-new", "n", false)
+		gone.Namespace = "ns"
+		gone.OwnerReferences = []metav1.OwnerReference{{Name: "w", UID: "w-uid", Controller: ptr.To(true)}}
+		e.observed(&gone)
+		observed := []corev1.Pod{observedPod("w-a", "a", false)}
+		got, pending := e.reconcile(key, observed, plan(observed), now.Add(time.Second))
+		if pending || len(got) != 1 {
+			t.Fatalf("got %+v pending=%v, want only w-a: the deleted pod holds no place in the plan", got, pending)
 		}
 	})
 	t.Run("expectations lapse after the TTL so a lost event cannot block a workload", func(t *testing.T) {

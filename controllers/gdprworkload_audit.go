@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/drift"
 )
 
 // Amber's own actions are recorded with this actor: it is not a person, so it is never pseudonymised.
@@ -172,6 +173,10 @@ func (r *GDPRWorkloadReconciler) recordObservedPods(ctx context.Context, scope *
 			if err := r.recordPodDeleted(ctx, w, pod, ReasonDeletionObserved, true); err != nil {
 				return err
 			}
+		default:
+			// It runs, but lost the label or controller reference that made it the
+			// workload's: it escaped, and must not be left running ungoverned.
+			scope.escaped = append(scope.escaped, *pod)
 		}
 	}
 	return nil
@@ -182,9 +187,13 @@ func (r *GDPRWorkloadReconciler) recordPodCreated(ctx context.Context, w *gdprv1
 	if recovered {
 		message = "Found the pod with no record of its creation"
 	}
+	// The fingerprint of what the API server admitted, kept where nobody who can edit the
+	// pod can rewrite it: after a restart, it tells whether the pod is still as admitted.
+	// A pod found with no record is taken as it is found.
 	_, err := r.Ledger.Append(ctx, w.Namespace, w.Name, gdprv1alpha1.AuditEventSpec{
 		Type:           gdprv1alpha1.AuditPodCreated,
 		Reason:         reason,
+		Fingerprints:   gdprv1alpha1.AuditFingerprints{After: drift.Fingerprint(drift.BaselineOf(pod))},
 		Subject:        podSubject(pod),
 		Actor:          ownActor,
 		Message:        message,
@@ -195,6 +204,11 @@ func (r *GDPRWorkloadReconciler) recordPodCreated(ctx context.Context, w *gdprv1
 }
 
 func (r *GDPRWorkloadReconciler) recordPodDeleted(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, pod *corev1.Pod, reason string, recovered bool) error {
+	if reason == ReasonDrifted {
+		r.drift.forgetBaseline(pod.UID) // when drift was found is wanted for its PodReplaced entry
+	} else {
+		r.drift.forget(pod.UID)
+	}
 	actor, message := ownActor, "Deleted the pod"
 	if recovered {
 		actor, message = "", "The pod was deleted with no record of who deleted it"
@@ -263,6 +277,7 @@ func (r *GDPRWorkloadReconciler) releaseDeleted(ctx context.Context, w *gdprv1al
 		return client.IgnoreNotFound(err)
 	}
 	r.expectations.forget(client.ObjectKeyFromObject(w))
+	r.drift.forgetWorkload(w.UID)
 	return nil
 }
 

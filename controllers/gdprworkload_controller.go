@@ -27,6 +27,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -43,6 +44,7 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/drift"
 	"github.com/amber-gdpr/amber/internal/pin"
 	"github.com/amber-gdpr/amber/internal/podplan"
 	"github.com/amber-gdpr/amber/internal/revision"
@@ -105,9 +107,14 @@ type GDPRWorkloadReconciler struct {
 	// Images resolves image tags to digests, caching what registries answered.
 	Images *pin.Cache
 
+	// MaxDriftRepeats is how many times in a row pods that replaced drifted pods may drift
+	// again in the same way before Amber stops replacing them (Stalled, DriftLoop).
+	MaxDriftRepeats int
+
 	expectations    *podExpectations
 	pinner          *imagePinner
 	recentRevisions recentRevisions
+	drift           *driftTracker
 }
 
 // workloadScope carries what one reconcile of one workload learns, from phase to phase.
@@ -130,7 +137,17 @@ type workloadScope struct {
 	// requeueAfter is when to look at the workload again, 0 for no particular time.
 	requeueAfter time.Duration
 	pods         []corev1.Pod
+	planned      []podplan.Pod
 	plan         podplan.Plan
+	// escaped are pods Amber created that lost their workload label or controller reference:
+	// the cache no longer shows them as the workload's, but they still run.
+	escaped []corev1.Pod
+	// drifted holds what changed on each drifted pod, by UID, for pods and escaped pods.
+	drifted map[types.UID]driftedPod
+	// replacedBy names, by drifted pod, the fresh pod made in this reconcile to replace it.
+	replacedBy map[string]string
+	// driftPaths holds the changed fields of pods found drifted in this reconcile, by name.
+	driftPaths map[string][]string
 	// stalled is set when the workload cannot progress without a change by a person.
 	stalled *stall
 	// pending is true while created or deleted pods have not shown up in the cache.
@@ -204,7 +221,11 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		r.pinRevision,
 		r.observePods,
 		r.recordObservedPods,
+		r.detectDrift,
+		r.planPods,
 		r.reconcilePods,
+		r.repairEscaped,
+		r.tallyDrift,
 		r.recordRollout,
 		r.pruneRevisions,
 	} {
@@ -227,7 +248,7 @@ func (r *GDPRWorkloadReconciler) hashTemplate(_ context.Context, scope *workload
 	return nil
 }
 
-// observePods lists the workload's pods from the cache and plans what to change.
+// observePods lists the workload's pods from the cache.
 func (r *GDPRWorkloadReconciler) observePods(ctx context.Context, scope *workloadScope) error {
 	w := scope.workload
 	list := &corev1.PodList{}
@@ -242,11 +263,16 @@ func (r *GDPRWorkloadReconciler) observePods(ctx context.Context, scope *workloa
 			planned = append(planned, planPod(&list.Items[i]))
 		}
 	}
-	planned, scope.pending = r.expectations.reconcile(client.ObjectKeyFromObject(w), scope.pods, planned, time.Now())
+	scope.planned, scope.pending = r.expectations.reconcile(client.ObjectKeyFromObject(w), scope.pods, planned, time.Now())
+	return nil
+}
 
+// planPods decides which pods to create and delete.
+func (r *GDPRWorkloadReconciler) planPods(_ context.Context, scope *workloadScope) error {
+	w := scope.workload
 	replicas := int(desiredReplicas(w))
 	surge, unavailable := rolloutBounds(w, replicas)
-	scope.plan = podplan.Decide(podplan.Desired{Replicas: replicas, Revision: scope.revision, MaxSurge: surge, MaxUnavailable: unavailable, Hold: scope.hold}, planned)
+	scope.plan = podplan.Decide(podplan.Desired{Replicas: replicas, Revision: scope.revision, MaxSurge: surge, MaxUnavailable: unavailable, Hold: scope.hold}, scope.planned)
 	if scope.revision == "" {
 		scope.plan.Create = 0 // nothing is pinned yet: no pod can be made
 	}
@@ -259,6 +285,9 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 	w := scope.workload
 	key := client.ObjectKeyFromObject(w)
 	log := ctrl.LoggerFrom(ctx)
+	// Drifted pods deleted here are recorded as replaced once their replacement exists:
+	// under ReplaceImmediately it is made below.
+	var replaced []*corev1.Pod
 	byName := make(map[string]*corev1.Pod, len(scope.pods))
 	for i := range scope.pods {
 		byName[scope.pods[i].Name] = &scope.pods[i]
@@ -278,26 +307,53 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 		r.expectations.deleted(key, pod.UID, time.Now())
 		scope.pending = true
 		if err == nil {
-			r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, EventPodDeleted, "DeletePod", "Deleted pod %s (%s)", pod.Name, scope.plan.Phase)
-			if err := r.recordPodDeleted(ctx, w, pod, deletionReason(pod, scope.revision), false); err != nil {
+			_, drifted := scope.drifted[pod.UID]
+			reason := deletionReason(pod, scope.revision)
+			if drifted {
+				reason = ReasonDrifted
+			}
+			r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, EventPodDeleted, "DeletePod", "Deleted pod %s (%s)", pod.Name, reason)
+			if err := r.recordPodDeleted(ctx, w, pod, reason, false); err != nil {
 				return err
+			}
+			if drifted {
+				replaced = append(replaced, pod)
 			}
 		}
 	}
 
+	scope.replacedBy = map[string]string{}
 	for range scope.plan.Create {
 		pod, err := newPod(w, scope.current)
 		if err != nil {
 			return err
 		}
+		old := scope.replacementFor()
+		if old != "" {
+			if pod.Annotations == nil {
+				pod.Annotations = map[string]string{}
+			}
+			pod.Annotations[ReplacesAnnotation] = old
+		}
 		log.Info("Creating pod", "revision", scope.revision, "phase", scope.plan.Phase)
-		if err := r.Create(ctx, pod); err != nil {
+		if err := r.Create(ctx, pod, client.FieldOwner(fieldOwner)); err != nil {
 			return r.podCreateFailed(scope, err)
+		}
+		// What the API server admitted, its mutating admission included, is the baseline
+		// drift is measured against.
+		r.drift.setBaseline(pod.UID, drift.BaselineOf(pod))
+		if old != "" {
+			scope.replacedBy[old] = pod.Name
 		}
 		r.expectations.created(key, pod.Name, scope.revision, time.Now())
 		scope.pending = true
 		r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, EventPodCreated, "CreatePod", "Created pod %s (revision %s)", pod.Name, scope.revision)
 		if err := r.recordPodCreated(ctx, w, pod, string(scope.plan.Phase), false); err != nil {
+			return err
+		}
+	}
+	for _, pod := range replaced {
+		if err := r.recordReplaced(ctx, scope, pod); err != nil {
 			return err
 		}
 	}
@@ -337,9 +393,13 @@ func CacheOptions() cache.Options {
 func (r *GDPRWorkloadReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.expectations = newPodExpectations()
 	r.pinner = newImagePinner(r.Images)
+	r.drift = newDriftTracker()
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&gdprv1alpha1.GDPRWorkload{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Owns(&corev1.Pod{}).
+		Watches(&corev1.Pod{}, podEventHandler{
+			EventHandler: handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &gdprv1alpha1.GDPRWorkload{}, handler.OnlyControllerOwner()),
+			expectations: r.expectations,
+		}).
 		Owns(&appsv1.ControllerRevision{}).
 		// A workload whose images were resolved in the background is reconciled again.
 		WatchesRawSource(source.Channel(r.pinner.wake, &handler.EnqueueRequestForObject{})).

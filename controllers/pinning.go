@@ -221,11 +221,12 @@ func (p *imagePinner) expireLocked(now time.Time) {
 
 func pinnedImage(container string, p pin.Pinned) gdprv1alpha1.PinnedImage {
 	return gdprv1alpha1.PinnedImage{
-		Container:  container,
-		Image:      p.Image,
-		Pinned:     p.Reference,
-		Digest:     p.Digest,
-		Platforms:  p.Platforms,
-		ResolvedAt: metav1.NewTime(p.ResolvedAt.Truncate(time.Second)),
+		Container:       container,
+		Image:           p.Image,
+		Pinned:          p.Reference,
+		Digest:          p.Digest,
+		Platforms:       p.Platforms,
+		PlatformDigests: p.PlatformDigests,
+		ResolvedAt:      metav1.NewTime(p.ResolvedAt.Truncate(time.Second)),
 	}
 }

@@ -33,6 +33,7 @@ func summarizeStatus(scope *workloadScope, reconcileErr error) {
 	w := scope.workload
 	status := &w.Status
 	status.Selector = fmt.Sprintf("%s=%s", gdprv1alpha1.WorkloadLabel, w.Name)
+	summarizeDrift(scope)
 	pinned := scope.pinning == nil && !scope.hold && scope.revision != ""
 	if scope.templateHash != "" && (pinned || scope.pinning != nil) {
 		// Until the template's images are pinned, its revision has no ID yet: the template

@@ -34,7 +34,7 @@ const (
 )
 
 // AuditEventType says what kind of action or observation an entry records.
-// +kubebuilder:validation:Enum=WorkloadCreated;WorkloadSpecChanged;WorkloadDeleted;PodCreated;PodDeleted;Checkpoint;RevisionPinned;RevisionRestored;PinningFailed;RolloutStarted;RolloutCompleted
+// +kubebuilder:validation:Enum=WorkloadCreated;WorkloadSpecChanged;WorkloadDeleted;PodCreated;PodDeleted;Checkpoint;RevisionPinned;RevisionRestored;PinningFailed;RolloutStarted;RolloutCompleted;DriftDetected;PodReplaced
 type AuditEventType string
 
 // The entry types.
@@ -65,6 +65,14 @@ const (
 	AuditRolloutStarted AuditEventType = "RolloutStarted"
 	// AuditRolloutCompleted: every pod runs the new revision.
 	AuditRolloutCompleted AuditEventType = "RolloutCompleted"
+	// AuditDriftDetected: a pod was found changed in place. The reason is the first kind of
+	// drift found, the message lists the changed fields, the actor is the field manager that
+	// made the change (from the pod's managed fields), and the fingerprints are the pod's
+	// baseline (as admitted) and its state when found.
+	AuditDriftDetected AuditEventType = "DriftDetected"
+	// AuditPodReplaced: a drifted pod was deleted and a fresh pod of its revision took its
+	// place; the message names the fresh pod.
+	AuditPodReplaced AuditEventType = "PodReplaced"
 )
 
 // AuditSubject names what an entry is about. It holds references, never personal data.

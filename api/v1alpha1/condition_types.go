@@ -37,6 +37,11 @@ const (
 	// digest. While it is False no pod of the new revision is created: pods already running
 	// keep running, and the reason says what stands in the way.
 	ImagesPinnedCondition = "ImagesPinned"
+
+	// InSyncCondition is True when every pod of the workload is still what the API server
+	// admitted when Amber created it. It is False while a drifted pod exists (being replaced,
+	// or kept under the Report action); the reason is the first kind of drift found.
+	InSyncCondition = "InSync"
 )
 
 // Reasons of the conditions above; each names the situation, whatever the polarity.
@@ -93,4 +98,20 @@ const (
 	// may pass (quota, a conflict, an unavailable API server); Amber retries with backoff and
 	// the message carries the error.
 	ReasonReconcileFailed = "ReconcileFailed"
+
+	// ReasonRepairing (Ready=False, Reconciling=True): drifted pods are being replaced by
+	// fresh pods of their revision.
+	ReasonRepairing = "Repairing"
+
+	// ReasonNoDrift (InSync=True): no pod was changed in place.
+	ReasonNoDrift = "NoDrift"
+
+	// ReasonDriftReported (InSync=False): drifted pods are kept as they are, because
+	// spec.driftPolicy.action is Report.
+	ReasonDriftReported = "DriftReported"
+
+	// ReasonDriftLoop (Stalled=True, InSync=False): pods that replaced drifted pods drifted
+	// again in the same way, time after time; something edits every new pod. Amber stops
+	// replacing until the spec changes. The message names the fields.
+	ReasonDriftLoop = "DriftLoop"
 )

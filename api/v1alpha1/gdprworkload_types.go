@@ -85,6 +85,12 @@ type GDPRWorkloadSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	Audit AuditPolicy `json:"audit,omitempty"`
+
+	// driftPolicy says what Amber does when a running pod is changed in place (an image
+	// swapped, a debug container added, resources resized, labels edited, …).
+	// +kubebuilder:default={}
+	// +optional
+	DriftPolicy DriftPolicy `json:"driftPolicy,omitempty"`
 }
 
 // RolloutStrategy bounds how far a rollout may go above or below spec.replicas. Old pods
@@ -176,6 +182,10 @@ type GDPRWorkloadStatus struct {
 	// +optional
 	PinnedImages []PinnedImage `json:"pinnedImages,omitempty"`
 
+	// drift counts the pods found changed in place and tells of the last one.
+	// +optional
+	Drift *DriftStatus `json:"drift,omitempty"`
+
 	// selector is the label selector of this workload's pods, in the string form
 	// `kubectl get pods -l` takes. It backs the scale subresource.
 	// +optional
@@ -212,6 +222,11 @@ type PinnedImage struct {
 	// +optional
 	Platforms []string `json:"platforms,omitempty"`
 
+	// platformDigests lists the digests of a multi-architecture index's platform manifests:
+	// the digests a node may report running for this image.
+	// +optional
+	PlatformDigests []string `json:"platformDigests,omitempty"`
+
 	// resolvedAt is when the registry was asked.
 	ResolvedAt metav1.Time `json:"resolvedAt"`
 }
@@ -226,6 +241,7 @@ type PinnedImage struct {
 // +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`
 // +kubebuilder:printcolumn:name="Revision",type=string,JSONPath=`.status.currentRevision`
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="InSync",type=string,JSONPath=`.status.conditions[?(@.type=="InSync")].status`
 // +kubebuilder:printcolumn:name="Digest",type=string,JSONPath=`.status.pinnedImages[0].digest`,description="The digest the first container's image is pinned to"
 // +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.status.pinnedImages[0].pinned`,priority=1
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1

@@ -24,6 +24,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -82,8 +83,32 @@ type chain struct {
 	keys map[string]int64
 	// openPods maps the UID of every pod with a PodCreated entry and no PodDeleted entry to its name.
 	openPods map[string]string
+	// baselines maps the UID of every open pod to the fingerprint of what the API server
+	// admitted when it was created, where its PodCreated entry records one.
+	baselines map[string]string
 	// workloads holds, by workload UID, the newest spec recorded.
 	workloads map[string]WorkloadRecord
+	// drift tallies the chain's DriftDetected and PodReplaced entries.
+	drift DriftTally
+}
+
+// DriftTally is what a ledger records of drift: the authority for a workload's drift status,
+// which a lost status write or a restart cannot make miscount.
+type DriftTally struct {
+	// Detected counts DriftDetected entries by reason.
+	Detected map[string]int64
+	// Replaced counts PodReplaced entries.
+	Replaced int64
+	// Last is the newest DriftDetected entry, if any.
+	Last *LastDrift
+}
+
+// LastDrift is the newest drift a ledger records.
+type LastDrift struct {
+	Pod, PodUID, Reason string
+	DetectedAt          time.Time
+	// RepairedAt is the time of the pod's PodReplaced entry; zero until there is one.
+	RepairedAt time.Time
 }
 
 // WorkloadRecord is what a ledger last recorded of a workload's spec.
@@ -284,6 +309,35 @@ func (w *Writer) OpenPods(ctx context.Context, namespace, ledgerName string) (ma
 	return open, nil
 }
 
+// PodBaseline returns the baseline fingerprint the ledger recorded when the open pod with uid
+// was created; ok is false when it recorded none.
+func (w *Writer) PodBaseline(ctx context.Context, namespace, ledgerName, uid string) (fingerprint string, ok bool, err error) {
+	st := w.chain(namespace, ledgerName)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
+		return "", false, err
+	}
+	fingerprint, ok = st.baselines[uid]
+	return fingerprint, ok, nil
+}
+
+// Drift returns what the ledger records of drift.
+func (w *Writer) Drift(ctx context.Context, namespace, ledgerName string) (DriftTally, error) {
+	st := w.chain(namespace, ledgerName)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
+		return DriftTally{}, err
+	}
+	tally := DriftTally{Detected: maps.Clone(st.drift.Detected), Replaced: st.drift.Replaced}
+	if st.drift.Last != nil {
+		last := *st.drift.Last
+		tally.Last = &last
+	}
+	return tally, nil
+}
+
 // Workload returns what the ledger last recorded of the workload with uid.
 func (w *Writer) Workload(ctx context.Context, namespace, ledgerName, uid string) (WorkloadRecord, bool, error) {
 	st := w.chain(namespace, ledgerName)
@@ -310,7 +364,7 @@ func (w *Writer) loadLocked(ctx context.Context, st *chainState, namespace, ledg
 		return fmt.Errorf("load ledger %s/%s: %w", namespace, ledgerName, err)
 	}
 	slices.SortFunc(list.Items, func(a, b gdprv1alpha1.AuditEvent) int { return cmp.Compare(a.Spec.Sequence, b.Spec.Sequence) })
-	st.chain = chain{loaded: true, keys: map[string]int64{}, openPods: map[string]string{}, workloads: map[string]WorkloadRecord{}}
+	st.chain = chain{loaded: true, keys: map[string]int64{}, openPods: map[string]string{}, baselines: map[string]string{}, workloads: map[string]WorkloadRecord{}, drift: DriftTally{Detected: map[string]int64{}}}
 	for i := range list.Items {
 		st.record(&list.Items[i].Spec)
 	}
@@ -333,11 +387,23 @@ func (st *chain) record(spec *gdprv1alpha1.AuditEventSpec) {
 	switch spec.Type {
 	case gdprv1alpha1.AuditPodCreated:
 		st.openPods[subject.PodUID] = subject.Pod
+		if spec.Fingerprints.After != "" {
+			st.baselines[subject.PodUID] = spec.Fingerprints.After
+		}
 	case gdprv1alpha1.AuditPodDeleted:
 		delete(st.openPods, subject.PodUID)
+		delete(st.baselines, subject.PodUID)
 	case gdprv1alpha1.AuditWorkloadCreated, gdprv1alpha1.AuditWorkloadSpecChanged:
 		if subject.Generation >= st.workloads[subject.WorkloadUID].Generation {
 			st.workloads[subject.WorkloadUID] = WorkloadRecord{Generation: subject.Generation, Fingerprint: spec.Fingerprints.After}
+		}
+	case gdprv1alpha1.AuditDriftDetected:
+		st.drift.Detected[spec.Reason]++
+		st.drift.Last = &LastDrift{Pod: subject.Pod, PodUID: subject.PodUID, Reason: spec.Reason, DetectedAt: spec.Time.Time}
+	case gdprv1alpha1.AuditPodReplaced:
+		st.drift.Replaced++
+		if st.drift.Last != nil && st.drift.Last.PodUID == subject.PodUID {
+			st.drift.Last.RepairedAt = spec.Time.Time
 		}
 	case gdprv1alpha1.AuditWorkloadDeleted:
 		rec := st.workloads[subject.WorkloadUID]

@@ -21,8 +21,11 @@ limitations under the License.
 package drift
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"reflect"
 	"slices"
@@ -30,6 +33,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Reason names a kind of drift; the values are stable, for conditions, events and metrics.
@@ -67,11 +71,27 @@ type Baseline struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
+// bindingLabels are the labels the API server copies from the node onto a pod when the
+// scheduler binds it (the PodTopologyLabels admission): part of the binding, never drift.
+var bindingLabels = []string{"topology.kubernetes.io/region", "topology.kubernetes.io/zone"}
+
 // BaselineOf takes the baseline of a pod as the API server returned it on creation.
 func BaselineOf(pod *corev1.Pod) Baseline {
-	b := Baseline{Spec: *pod.Spec.DeepCopy(), Labels: pod.Labels, Annotations: pod.Annotations}
+	b := Baseline{Spec: *pod.Spec.DeepCopy(), Labels: maps.Clone(pod.Labels), Annotations: maps.Clone(pod.Annotations)}
 	b.Spec.NodeName = "" // set by the scheduler's binding, never drift
+	for _, k := range bindingLabels {
+		delete(b.Labels, k)
+	}
 	return b
+}
+
+// Fingerprint is the hex SHA-256 of a baseline's JSON encoding. Recorded in the ledger when
+// a pod is created, it lets Amber tell after a restart whether a pod still is what was
+// admitted, and whether a baseline it holds is the one recorded.
+func Fingerprint(b Baseline) string {
+	encoded, _ := json.Marshal(b) // a Baseline always encodes; maps encode with sorted keys
+	sum := sha256.Sum256(encoded)
+	return hex.EncodeToString(sum[:])
 }
 
 // Expected is what the pod must carry to belong to its workload, and what it must run.
@@ -215,6 +235,9 @@ func changedMetadata(baseline Baseline, pod *corev1.Pod, expected Expected) []st
 		if key == expected.WorkloadLabel {
 			return true // reported as Escaped
 		}
+		if slices.Contains(bindingLabels, key) {
+			return true
+		}
 		for _, glob := range expected.IgnoreMetadata {
 			if ok, _ := path.Match(glob, key); ok {
 				return true
@@ -273,4 +296,26 @@ func mismatchedDigests(pod *corev1.Pod, expected Expected) []string {
 		}
 	}
 	return paths
+}
+
+// ChangedBy names the field manager that last wrote the pod's spec or metadata other than
+// the pod's creator (own) and the kubelet and scheduler's own subresources (status,
+// binding), from the pod's managedFields: who made the change, as far as the API server
+// recorded it. It returns "" when the managed fields name nobody else (they can be cleared
+// by whoever can update the pod).
+func ChangedBy(pod *corev1.Pod, own string) string {
+	var newest *metav1.ManagedFieldsEntry
+	for i := range pod.ManagedFields {
+		m := &pod.ManagedFields[i]
+		if m.Manager == own || m.Subresource == "status" || m.Subresource == "binding" {
+			continue
+		}
+		if newest == nil || (m.Time != nil && newest.Time != nil && newest.Time.Before(m.Time)) {
+			newest = m
+		}
+	}
+	if newest == nil {
+		return ""
+	}
+	return newest.Manager
 }

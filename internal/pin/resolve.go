@@ -83,6 +83,8 @@ type Pinned struct {
 	Digest string
 	// Platforms lists an index's platforms (os/architecture[/variant]); empty for a single image.
 	Platforms []string
+	// PlatformDigests lists the digests of an index's manifests.
+	PlatformDigests []string
 	// ResolvedAt is when the registry answered.
 	ResolvedAt time.Time
 }
@@ -172,6 +174,7 @@ func (r *Resolver) Resolve(ctx context.Context, image string, keychain authn.Key
 			if m.Platform != nil {
 				pinned.Platforms = append(pinned.Platforms, platformString(m.Platform))
 			}
+			pinned.PlatformDigests = append(pinned.PlatformDigests, m.Digest.String())
 		}
 	}
 	return pinned, nil

@@ -39,6 +39,13 @@ type Pod struct {
 	Finished bool
 	// Created is the pod's creation time; younger pods are deleted first.
 	Created time.Time
+	// Drifted is true when the pod was changed in place and is to be replaced: it is
+	// replaced as a pod of an older revision is, a fresh pod first and within the rollout
+	// bounds, whatever its revision label says.
+	Drifted bool
+	// Discard is true when the pod is to be deleted at once, before its replacement exists
+	// (a drifted pod under the ReplaceImmediately action).
+	Discard bool
 }
 
 // Desired is the state a workload asks for.
@@ -75,6 +82,8 @@ const (
 	RollingOut Phase = "RollingOut"
 	// WaitingForPods: the right pods exist but are not all Ready.
 	WaitingForPods Phase = "WaitingForPods"
+	// Repairing: pods changed in place are being replaced by fresh pods of their revision.
+	Repairing Phase = "Repairing"
 )
 
 // Plan is what to do next.
@@ -93,18 +102,22 @@ type Plan struct {
 // unavailable 0) a rollout never lowers the number of Ready pods.
 func Decide(desired Desired, pods []Pod) Plan {
 	var updated, outdated, finished []Pod
-	ready := 0
+	ready, drifted, otherRevision := 0, 0, 0
 	for _, p := range pods {
 		switch {
 		case p.Terminating:
 			continue
-		case p.Finished:
+		case p.Finished, p.Discard:
 			finished = append(finished, p)
 			continue
+		case p.Drifted:
+			outdated = append(outdated, p)
+			drifted++
 		case p.Revision == desired.Revision, desired.Hold:
 			updated = append(updated, p)
 		default:
 			outdated = append(outdated, p)
+			otherRevision++
 		}
 		if p.Ready {
 			ready++
@@ -158,8 +171,10 @@ func Decide(desired Desired, pods []Pod) Plan {
 	switch {
 	case scaledDown && len(outdated) == deletedOutdated, desired.Replicas == 0 && len(plan.Delete) > 0:
 		plan.Phase = ScalingDown
-	case len(outdated) > 0 && desired.Replicas > 0:
+	case otherRevision > 0 && desired.Replicas > 0:
 		plan.Phase = RollingOut
+	case drifted > 0 || len(finished) > 0 && anyDiscarded(finished):
+		plan.Phase = Repairing
 	case plan.Create > 0:
 		plan.Phase = ScalingUp
 	case len(plan.Delete) > 0:
@@ -170,6 +185,15 @@ func Decide(desired Desired, pods []Pod) Plan {
 		plan.Phase = Converged
 	}
 	return plan
+}
+
+func anyDiscarded(pods []Pod) bool {
+	for _, p := range pods {
+		if p.Discard {
+			return true
+		}
+	}
+	return false
 }
 
 // sortForDeletion orders pods so that the ones whose loss hurts least come first: pods not

@@ -1,0 +1,312 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+)
+
+// driftEntries returns the ledger's entries of type t about the pod with uid.
+func driftEntries(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, t gdprv1alpha1.AuditEventType, uid string) []gdprv1alpha1.AuditEvent {
+	var found []gdprv1alpha1.AuditEvent
+	for _, e := range entriesOf(ctx, w.Namespace, w.Name) {
+		if e.Spec.Type == t && e.Spec.Subject.PodUID == uid {
+			found = append(found, e)
+		}
+	}
+	return found
+}
+
+// onePod waits for the workload to be Ready with one pod and returns that pod.
+func onePod(ctx context.Context, w *gdprv1alpha1.GDPRWorkload) corev1.Pod {
+	GinkgoHelper()
+	Expect(k8sClient.Create(ctx, w)).To(Succeed())
+	eventuallyReady(ctx, w, 1)
+	return activePods(ctx, w)[0]
+}
+
+// editPod changes a running pod as a person with kubectl would, under field manager "kubectl-edit".
+func editPod(ctx context.Context, pod *corev1.Pod, edit func(*corev1.Pod)) {
+	GinkgoHelper()
+	Eventually(func() error {
+		if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(pod), pod); err != nil {
+			return err
+		}
+		edit(pod)
+		return k8sClient.Update(ctx, pod, client.FieldOwner("kubectl-edit"))
+	}, timeout, interval).Should(Succeed())
+}
+
+// expectReplaced waits until the drifted pod is gone and replaced, playing the kubelet, and
+// checks the ledger: one DriftDetected entry with reason, one PodReplaced naming the fresh pod.
+func expectReplaced(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, drifted corev1.Pod, reason string, replicas int) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		actAsKubelet(ctx, w)
+		finalizePods(ctx, w)
+		g.Expect(podUIDs(ctx, w)).NotTo(ContainElement(string(drifted.UID)))
+		g.Expect(driftEntries(ctx, w, gdprv1alpha1.AuditPodReplaced, string(drifted.UID))).To(HaveLen(1))
+	}, timeout, interval).Should(Succeed())
+	eventuallyReady(ctx, w, replicas)
+
+	detected := driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(drifted.UID))
+	Expect(detected).To(HaveLen(1), "drift is recorded once per pod")
+	Expect(detected[0].Spec.Reason).To(Equal(reason))
+	if reason != "DigestMismatch" { // what the runtime reports is status, outside the baseline
+		Expect(detected[0].Spec.Fingerprints.Before).NotTo(Equal(detected[0].Spec.Fingerprints.After))
+	}
+	replaced := driftEntries(ctx, w, gdprv1alpha1.AuditPodReplaced, string(drifted.UID))[0]
+	fresh := activePods(ctx, w)
+	Expect(fresh).NotTo(BeEmpty())
+	Expect(replaced.Spec.Message).To(ContainSubstring("by fresh pod " + fresh[len(fresh)-1].Name))
+	Expect(driftEntries(ctx, w, gdprv1alpha1.AuditPodDeleted, string(drifted.UID))).To(HaveLen(1))
+
+	status := statusOf(ctx, w)
+	Expect(status.Drift).NotTo(BeNil())
+	Expect(status.Drift.Detected).To(ContainElement(gdprv1alpha1.DriftCount{Reason: reason, Count: 1}))
+	Expect(status.Drift.Replaced).To(BeEquivalentTo(1))
+	Expect(status.Drift.Last.Pod).To(Equal(drifted.Name))
+	Expect(status.Drift.Last.RepairedAt).NotTo(BeNil())
+	Eventually(condition(ctx, w, gdprv1alpha1.InSyncCondition), timeout, interval).Should(HaveField("Status", metav1.ConditionTrue))
+	Expect(verifyChain(ctx, w.Namespace, w.Name).Problem).To(BeNil())
+}
+
+var _ = Describe("Drift", func() {
+	var ns string
+	BeforeEach(func(ctx SpecContext) { ns = newNamespace(ctx) })
+
+	It("replaces a pod whose image was edited in place, a fresh pod first, and names who changed it", func(ctx SpecContext) {
+		w := workload(ns, "image", 1, image("drift/app:1"))
+		pod := onePod(ctx, w)
+		editPod(ctx, &pod, func(p *corev1.Pod) { p.Spec.Containers[0].Image = image("drift/other:1") })
+
+		Eventually(condition(ctx, w, gdprv1alpha1.InSyncCondition), timeout, interval).Should(And(
+			HaveField("Status", metav1.ConditionFalse), HaveField("Reason", "ImageChanged")))
+		// Surge-first: until the fresh pod is Ready, the drifted one keeps serving.
+		Eventually(func() int { return len(activePods(ctx, w)) }, timeout, interval).Should(Equal(2))
+		Expect(podUIDs(ctx, w)).To(ContainElement(string(pod.UID)))
+		var fresh corev1.Pod
+		for _, p := range activePods(ctx, w) {
+			if p.UID != pod.UID {
+				fresh = p
+			}
+		}
+		Expect(fresh.Annotations).To(HaveKeyWithValue(ReplacesAnnotation, pod.Name))
+		Expect(fresh.Spec.Containers[0].Image).To(Equal(image("drift/app:1")+"@"+digestOf("drift/app:1")), "a fresh pod of the same pinned revision")
+
+		expectReplaced(ctx, w, pod, "ImageChanged", 1)
+		detected := driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))[0]
+		Expect(detected.Spec.Actor).To(Equal(actors.Record("kubectl-edit")), "the field manager that made the change, pseudonymised")
+		Expect(detected.Spec.Message).To(ContainSubstring("spec.containers[0].image"))
+		Expect(eventReasons(ctx, ns)).To(ContainElements(EventDriftDetected, EventPodReplaced))
+	})
+
+	It("replaces a pod that got an ephemeral debug container", func(ctx SpecContext) {
+		w := workload(ns, "debugged", 1, image("drift/app:1"))
+		pod := onePod(ctx, w)
+		pod.Spec.EphemeralContainers = append(pod.Spec.EphemeralContainers, corev1.EphemeralContainer{
+			EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger", Image: "busybox:1", ImagePullPolicy: corev1.PullIfNotPresent, TerminationMessagePolicy: corev1.TerminationMessageReadFile},
+		})
+		Expect(k8sClient.SubResource("ephemeralcontainers").Update(ctx, &pod, client.FieldOwner("kubectl-debug"))).To(Succeed())
+		expectReplaced(ctx, w, pod, "EphemeralContainerAdded", 1)
+	})
+
+	It("replaces a pod whose tolerations were extended", func(ctx SpecContext) {
+		w := workload(ns, "tolerant", 1, image("drift/app:1"))
+		pod := onePod(ctx, w)
+		editPod(ctx, &pod, func(p *corev1.Pod) {
+			p.Spec.Tolerations = append(p.Spec.Tolerations, corev1.Toleration{Key: "example.com/anything", Operator: corev1.TolerationOpExists})
+		})
+		expectReplaced(ctx, w, pod, "SpecMutated", 1)
+		Expect(driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))[0].Spec.Message).To(ContainSubstring("spec.tolerations"))
+	})
+
+	It("replaces a pod whose resources were resized", func(ctx SpecContext) {
+		w := workload(ns, "resized", 1, image("drift/app:1"))
+		w.Spec.Template.Spec.Containers[0].Resources = corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")},
+			Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("200m")},
+		}
+		pod := onePod(ctx, w)
+		// The API server takes a resize only for a pod whose kubelet reported its resources.
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(&pod), &pod)).To(Succeed())
+		pod.Status.ContainerStatuses = []corev1.ContainerStatus{{
+			Name: "app", Image: pod.Spec.Containers[0].Image, Ready: true,
+			Resources: pod.Spec.Containers[0].Resources.DeepCopy(),
+			State:     corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}},
+		}}
+		Expect(k8sClient.Status().Update(ctx, &pod)).To(Succeed())
+		pod.Spec.Containers[0].Resources.Requests[corev1.ResourceCPU] = resource.MustParse("150m")
+		Expect(k8sClient.SubResource("resize").Update(ctx, &pod, client.FieldOwner("kubectl-resize"))).To(Succeed())
+		expectReplaced(ctx, w, pod, "ResourcesResized", 1)
+	})
+
+	It("replaces a pod whose labels were edited, but not for keys the policy ignores", func(ctx SpecContext) {
+		w := workload(ns, "labelled", 1, image("drift/app:1"))
+		w.Spec.DriftPolicy.IgnoreMetadata = []string{"monitoring.example/*"}
+		pod := onePod(ctx, w)
+		editPod(ctx, &pod, func(p *corev1.Pod) { p.Labels["monitoring.example/scraped"] = "yes" })
+		Consistently(func() []string { return podUIDs(ctx, w) }, 2*time.Second, interval).Should(Equal([]string{string(pod.UID)}))
+		Expect(condition(ctx, w, gdprv1alpha1.InSyncCondition)()).To(HaveField("Status", metav1.ConditionTrue))
+
+		editPod(ctx, &pod, func(p *corev1.Pod) { delete(p.Labels, "app") })
+		expectReplaced(ctx, w, pod, "MetadataChanged", 1)
+		Expect(driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))[0].Spec.Message).To(ContainSubstring("metadata.labels.app"))
+	})
+
+	It("replaces a pod whose workload label was cut, though the cache no longer shows it", func(ctx SpecContext) {
+		w := workload(ns, "escaped", 2, image("drift/app:1"))
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		eventuallyReady(ctx, w, 2)
+		pod := activePods(ctx, w)[0]
+		editPod(ctx, &pod, func(p *corev1.Pod) { delete(p.Labels, gdprv1alpha1.WorkloadLabel) })
+
+		Eventually(func(g Gomega) {
+			actAsKubelet(ctx, w)
+			finalizePods(ctx, w)
+			g.Expect(podGone(ctx, &pod)).To(BeTrue(), "the escaped pod is not left running ungoverned")
+			g.Expect(driftEntries(ctx, w, gdprv1alpha1.AuditPodReplaced, string(pod.UID))).To(HaveLen(1))
+		}, timeout, interval).Should(Succeed())
+		eventuallyReady(ctx, w, 2)
+		detected := driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))
+		Expect(detected).To(HaveLen(1))
+		Expect(detected[0].Spec.Reason).To(Equal("Escaped"))
+		Expect(verifyChain(ctx, ns, w.Name).Problem).To(BeNil())
+	})
+
+	It("replaces a pod whose controller reference was removed", func(ctx SpecContext) {
+		w := workload(ns, "orphaned", 1, image("drift/app:1"))
+		pod := onePod(ctx, w)
+		editPod(ctx, &pod, func(p *corev1.Pod) { p.OwnerReferences = nil })
+		Eventually(func(g Gomega) {
+			actAsKubelet(ctx, w)
+			finalizePods(ctx, w)
+			g.Expect(podGone(ctx, &pod)).To(BeTrue())
+			g.Expect(driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))).To(ConsistOf(HaveField("Spec.Reason", "Escaped")))
+		}, timeout, interval).Should(Succeed())
+		eventuallyReady(ctx, w, 1)
+	})
+
+	It("replaces a pod whose runtime reports a digest other than the pinned one", func(ctx SpecContext) {
+		w := workload(ns, "digest", 1, image("drift/app:1"))
+		pod := onePod(ctx, w)
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(&pod), &pod)).To(Succeed())
+		pod.Status.ContainerStatuses = []corev1.ContainerStatus{{
+			Name: "app", Image: pod.Spec.Containers[0].Image, Ready: true,
+			ImageID: images.Host + "/drift/app@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+			State:   corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}},
+		}}
+		Expect(k8sClient.Status().Update(ctx, &pod)).To(Succeed())
+		expectReplaced(ctx, w, pod, "DigestMismatch", 1)
+	})
+
+	It("takes a reported digest that matches the pin as no drift", func(ctx SpecContext) {
+		w := workload(ns, "digest-ok", 1, image("drift/app:1"))
+		pod := onePod(ctx, w)
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(&pod), &pod)).To(Succeed())
+		pod.Status.ContainerStatuses = []corev1.ContainerStatus{{
+			Name: "app", Image: pod.Spec.Containers[0].Image, Ready: true,
+			ImageID: images.Host + "/drift/app@" + digestOf("drift/app:1"),
+			State:   corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}},
+		}}
+		Expect(k8sClient.Status().Update(ctx, &pod)).To(Succeed())
+		Consistently(func() []string { return podUIDs(ctx, w) }, 2*time.Second, interval).Should(Equal([]string{string(pod.UID)}))
+		Expect(driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))).To(BeEmpty())
+	})
+
+	It("only records and shows drift under the Report action", func(ctx SpecContext) {
+		w := workload(ns, "reported", 1, image("drift/app:1"))
+		w.Spec.DriftPolicy.Action = gdprv1alpha1.DriftReport
+		pod := onePod(ctx, w)
+		editPod(ctx, &pod, func(p *corev1.Pod) { p.Spec.ActiveDeadlineSeconds = ptr.To[int64](3600) })
+		Eventually(condition(ctx, w, gdprv1alpha1.InSyncCondition), timeout, interval).Should(And(
+			HaveField("Status", metav1.ConditionFalse), HaveField("Reason", "SpecMutated"), HaveField("Message", ContainSubstring("Report"))))
+		Consistently(func() []string { actAsKubelet(ctx, w); return podUIDs(ctx, w) }, 3*time.Second, interval).Should(Equal([]string{string(pod.UID)}),
+			"nothing is replaced")
+		Expect(driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))).To(HaveLen(1))
+		Expect(driftEntries(ctx, w, gdprv1alpha1.AuditPodReplaced, string(pod.UID))).To(BeEmpty())
+		Expect(statusOf(ctx, w).Drift.DriftedPods).To(BeEquivalentTo(1))
+	})
+
+	It("deletes a drifted pod before its replacement exists under ReplaceImmediately", func(ctx SpecContext) {
+		w := workload(ns, "immediate", 1, image("drift/app:1"))
+		w.Spec.DriftPolicy.Action = gdprv1alpha1.DriftReplaceImmediately
+		pod := onePod(ctx, w)
+		editPod(ctx, &pod, func(p *corev1.Pod) { p.Spec.Containers[0].Image = image("drift/other:1") })
+		// No kubelet plays along now: the fresh pod never gets Ready, yet the drifted one goes.
+		Eventually(func() bool { finalizePods(ctx, w); return podGone(ctx, &pod) }, timeout, interval).Should(BeTrue())
+		expectReplaced(ctx, w, pod, "ImageChanged", 1)
+	})
+
+	It("stops replacing when every fresh pod drifts the same way, and says so", func(ctx SpecContext) {
+		w := workload(ns, "looping", 1, image("drift/app:1"))
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		// A rogue controller that labels every pod of the workload after it is created.
+		loopCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		go func() {
+			defer GinkgoRecover()
+			for loopCtx.Err() == nil {
+				list := &corev1.PodList{}
+				_ = k8sClient.List(loopCtx, list, client.InNamespace(ns), client.MatchingLabels{gdprv1alpha1.WorkloadLabel: w.Name})
+				for _, p := range list.Items {
+					switch {
+					case p.DeletionTimestamp != nil:
+						_ = k8sClient.Delete(loopCtx, &p, client.GracePeriodSeconds(0))
+					case p.Labels["rogue"] == "":
+						p.Labels["rogue"] = "yes"
+						_ = k8sClient.Update(loopCtx, &p, client.FieldOwner("rogue-controller"))
+					case !podReady(&p):
+						p.Status.Phase = corev1.PodRunning
+						p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}}
+						_ = k8sClient.Status().Update(loopCtx, &p)
+					}
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}()
+		Eventually(condition(ctx, w, gdprv1alpha1.StalledCondition), 2*timeout, interval).Should(And(
+			Not(BeNil()), HaveField("Reason", gdprv1alpha1.ReasonDriftLoop), HaveField("Message", ContainSubstring("metadata.labels.rogue"))))
+		replaced := statusOf(ctx, w).Drift.Replaced
+		Consistently(func() int64 { return statusOf(ctx, w).Drift.Replaced }, 2*time.Second, interval).Should(Equal(replaced), "Amber stops")
+		Expect(replaced).To(BeNumerically("<=", 5))
+		stop()
+
+		By("starting again once the spec changes")
+		changeSpec(ctx, w, func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.DriftPolicy.IgnoreMetadata = []string{"rogue"} })
+		eventuallyReady(ctx, w, 1)
+		Expect(condition(ctx, w, gdprv1alpha1.StalledCondition)()).To(BeNil())
+	})
+})
+
+// podGone reports whether the pod (by UID) no longer exists.
+func podGone(ctx context.Context, pod *corev1.Pod) bool {
+	got := &corev1.Pod{}
+	err := k8sClient.Get(ctx, client.ObjectKeyFromObject(pod), got)
+	return client.IgnoreNotFound(err) == nil && (err != nil || got.UID != pod.UID)
+}
