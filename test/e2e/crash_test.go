@@ -147,6 +147,8 @@ var _ = Describe("The audit ledger across manager crashes", Ordered, func() {
 				recovered++
 			}
 			switch e.Spec.Type {
+			case gdprv1alpha1.AuditDriftDetected:
+				Fail(fmt.Sprintf("nobody changed a pod, yet entry %d says %s: a restarted manager must take each pod's recorded baseline back, not see drift", e.Spec.Sequence, e.Spec.Message))
 			case gdprv1alpha1.AuditPodCreated:
 				created[e.Spec.Subject.PodUID]++
 			case gdprv1alpha1.AuditPodDeleted:
