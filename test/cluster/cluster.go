@@ -128,6 +128,9 @@ func (m *Manager) Kill() {
 	<-m.done
 }
 
+// Pid is the manager's process ID.
+func (m *Manager) Pid() int { return m.cmd.Process.Pid }
+
 // Exited reports whether the manager process has ended.
 func (m *Manager) Exited() bool {
 	select {
