@@ -58,6 +58,7 @@ func main() {
 	var (
 		metricsAddr             string
 		probeAddr               string
+		pprofAddr               string
 		leaderElect             bool
 		leaderElectionNamespace string
 		maxConcurrentReconciles int
@@ -73,10 +74,11 @@ func main() {
 		resolutionTTL           time.Duration
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint listens on; \"0\" turns it off.")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "0", "Address the Go profiler (net/http/pprof) listens on; \"0\", the default, turns it off.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes listen on.")
 	flag.BoolVar(&leaderElect, "leader-elect", inCluster, "Elect a leader so that only one manager replica acts at a time (default on when run in a cluster).")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the manager's own namespace in a cluster).")
-	flag.IntVar(&maxConcurrentReconciles, "max-concurrent-reconciles", 4, "How many GDPRWorkloads are reconciled at once.")
+	flag.IntVar(&maxConcurrentReconciles, "max-concurrent-reconciles", 16, "How many GDPRWorkloads are reconciled at once.")
 	flag.IntVar(&maxDriftRepeats, "max-drift-repeats", 5, "How many pods in a row that replaced drifted pods may drift again the same way before Amber stops replacing them (Stalled, DriftLoop).")
 	flag.StringVar(&namespace, "namespace", envOr("POD_NAMESPACE", "amber-system"), "The manager's own namespace, which holds the ledger's keys (default: $POD_NAMESPACE, else amber-system).")
 	flag.IntVar(&checkpointEvery, "audit-checkpoint-every", 100, "Sign a ledger checkpoint after this many entries.")
@@ -108,6 +110,7 @@ func main() {
 		Cache:                   controllers.CacheOptions(),
 		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress:  probeAddr,
+		PprofBindAddress:        pprofAddr,
 		LeaderElection:          leaderElect,
 		LeaderElectionID:        "manager.gdpr.amber.dev",
 		LeaderElectionNamespace: leaderElectionNamespace,

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -131,6 +132,9 @@ func (r *AuditLedgerReconciler) Reconcile(ctx context.Context, req reconcile.Req
 		}
 	}
 	r.summarize(l, entries, report, now)
+	if equality.Semantic.DeepEqual(base.Status, l.Status) {
+		return reconcile.Result{RequeueAfter: min(requeue, r.FullVerifyInterval)}, nil
+	}
 	if err := r.Status().Patch(ctx, l, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
 		if apierrors.IsConflict(err) {
 			return reconcile.Result{RequeueAfter: statusConflictRecheck}, nil
@@ -189,7 +193,8 @@ func (r *AuditLedgerReconciler) listEntries(ctx context.Context, l *gdprv1alpha1
 	list := &gdprv1alpha1.AuditEventList{}
 	// The entries are only read: copying every one of a long chain on every reconcile would
 	// cost more than verifying it.
-	if err := r.List(ctx, list, client.InNamespace(l.Namespace), client.MatchingLabels{gdprv1alpha1.AuditLedgerLabel: l.Name}, client.UnsafeDisableDeepCopy); err != nil {
+	// Through the index: a namespace can hold the entries of many ledgers.
+	if err := r.List(ctx, list, client.InNamespace(l.Namespace), client.MatchingFields{ledgerIndex: l.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("list entries of ledger %s: %w", l.Name, err)
 	}
 	entries := list.Items
@@ -307,9 +312,17 @@ func (r *AuditLedgerReconciler) summarize(l *gdprv1alpha1.AuditLedger, entries [
 	meta.SetStatusCondition(&status.Conditions, condition)
 }
 
+// ledgerIndex indexes the cached AuditEvents by the ledger they belong to.
+const ledgerIndex = "spec.ledger"
+
 // SetupWithManager registers the reconciler: it runs when a ledger or any of its entries changes.
 func (r *AuditLedgerReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
 	r.verified = map[types.NamespacedName]verifiedChain{}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gdprv1alpha1.AuditEvent{}, ledgerIndex, func(o client.Object) []string {
+		return []string{o.(*gdprv1alpha1.AuditEvent).Spec.Ledger}
+	}); err != nil {
+		return fmt.Errorf("index audit entries by ledger: %w", err)
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&gdprv1alpha1.AuditLedger{}).
 		Watches(&gdprv1alpha1.AuditEvent{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {

@@ -24,6 +24,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -36,6 +37,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -201,6 +203,9 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	base := workload.DeepCopy()
 	defer func() {
 		summarizeStatus(scope, retErr)
+		if equality.Semantic.DeepEqual(base.Status, workload.Status) {
+			return // nothing to write: every write costs the API server, and there are many reconciles
+		}
 		// The optimistic lock matters: a merge patch computed from a cached copy that lags our
 		// own last write would leave out fields that only look unchanged, and they would stay wrong.
 		err := r.Status().Patch(ctx, workload, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
@@ -399,7 +404,9 @@ func (r *GDPRWorkloadReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&corev1.Pod{}, podEventHandler{
 			EventHandler: handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &gdprv1alpha1.GDPRWorkload{}, handler.OnlyControllerOwner()),
 			expectations: r.expectations,
-		}).
+		}, builder.WithPredicates(predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+			return podChangeMatters(e.ObjectOld, e.ObjectNew)
+		}})).
 		Owns(&appsv1.ControllerRevision{}).
 		// A workload whose images were resolved in the background is reconciled again.
 		WatchesRawSource(source.Channel(r.pinner.wake, &handler.EnqueueRequestForObject{})).

@@ -18,10 +18,14 @@ package controllers
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/podplan"
@@ -93,4 +97,34 @@ func podReady(pod *corev1.Pod) bool {
 func ownedBy(pod *corev1.Pod, workload *gdprv1alpha1.GDPRWorkload) bool {
 	ref := metav1.GetControllerOf(pod)
 	return ref != nil && ref.UID == workload.UID
+}
+
+// podChangeMatters reports whether an update of a pod can change what Amber decides: its
+// spec, labels, annotations or owners (drift), its deletion, its phase or readiness, or the
+// image digests its runtime reports. The kubelet's other status writes (conditions on the
+// way to Ready, timestamps) would only wake the workload for nothing.
+func podChangeMatters(oldObj, newObj client.Object) bool {
+	old, okOld := oldObj.(*corev1.Pod)
+	pod, okNew := newObj.(*corev1.Pod)
+	if !okOld || !okNew {
+		return true
+	}
+	return old.DeletionTimestamp.IsZero() != pod.DeletionTimestamp.IsZero() ||
+		old.Status.Phase != pod.Status.Phase ||
+		podReady(old) != podReady(pod) ||
+		!maps.Equal(old.Labels, pod.Labels) ||
+		!maps.Equal(old.Annotations, pod.Annotations) ||
+		!equality.Semantic.DeepEqual(old.OwnerReferences, pod.OwnerReferences) ||
+		!slices.Equal(imageIDs(old), imageIDs(pod)) ||
+		!equality.Semantic.DeepEqual(old.Spec, pod.Spec)
+}
+
+func imageIDs(pod *corev1.Pod) []string {
+	ids := make([]string, 0, len(pod.Status.InitContainerStatuses)+len(pod.Status.ContainerStatuses))
+	for _, statuses := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses} {
+		for _, s := range statuses {
+			ids = append(ids, s.Name+"="+s.ImageID)
+		}
+	}
+	return ids
 }

@@ -29,7 +29,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,6 +40,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -49,6 +52,7 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -65,14 +69,21 @@ func main() {
 	workloads := flag.Int("workloads", 200, "Amber workloads, and as many ReplicaSets")
 	pods := flag.Int("pods", 5, "pods per workload and per ReplicaSet")
 	events := flag.Int("events", 300, "drift events injected (and as many ReplicaSet pod deletions)")
-	rate := flag.Float64("rate", 5, "events per second, for each side")
+	rate := flag.Float64("rate", 2, "events per second, for each side")
 	csvPath := flag.String("csv", "bench-drift.csv", "file the raw samples are written to")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "file to write a CPU profile of the manager during the injection to")
 	flag.Parse()
 	if err := run(*workloads, *pods, *events, *rate, *csvPath); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-drift:", err)
 		os.Exit(1)
 	}
 }
+
+// cpuProfile, when set, is where the manager's CPU profile during the injection goes.
+var cpuProfile string
+
+// pprofAddress is where the manager's profiler listens when a profile is asked for.
+const pprofAddress = "127.0.0.1:6065"
 
 // sample is one injected event and what followed it.
 type sample struct {
@@ -99,6 +110,7 @@ type recorder struct {
 }
 
 func run(workloads, podsPer, events int, rate float64, csvPath string) error {
+	ctrl.SetLogger(logr.Discard())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	k8s, err := cluster.FromEnv()
@@ -155,17 +167,25 @@ func run(workloads, podsPer, events int, rate float64, csvPath string) error {
 	if _, err := k8s.Run(ctx, "create", "namespace", namespace); err != nil {
 		return err
 	}
-	defer func() { _, _ = k8s.Run(context.Background(), "delete", "namespace", namespace, "--wait=false") }()
+
 	if _, err := k8s.Run(ctx, "apply", "--server-side", "--force-conflicts", "-k", "config/crd"); err != nil {
 		return err
 	}
-	manager, err := k8s.StartManager(managerBinary, filepath.Join(work, "manager.log"),
-		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0",
-		"--insecure-registries="+reg.Host)
+	args := []string{"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0", "--insecure-registries=" + reg.Host}
+	if cpuProfile != "" {
+		args = append(args, "--pprof-bind-address="+pprofAddress)
+	}
+	manager, err := k8s.StartManager(managerBinary, filepath.Join(work, "manager.log"), args...)
 	if err != nil {
 		return err
 	}
 	defer manager.Stop(10 * time.Second)
+	// The namespace goes while the manager still runs: it releases the workloads (their
+	// finalizer), and the next run does not start on a cluster still busy deleting this one.
+	defer func() {
+		fmt.Println("deleting the benchmark's namespace")
+		_, _ = k8s.Run(context.Background(), "delete", "namespace", namespace, "--timeout=5m")
+	}()
 
 	fmt.Printf("creating %d workloads and %d ReplicaSets of %d pods in %s\n", workloads, workloads, podsPer, namespace)
 	start := time.Now()
@@ -195,6 +215,14 @@ func run(workloads, podsPer, events int, rate float64, csvPath string) error {
 	}
 
 	fmt.Printf("injecting %d drift events and %d ReplicaSet pod deletions at %.0f/s each\n", events, events, rate)
+	if cpuProfile != "" {
+		seconds := int(float64(events)/rate) + 5
+		go func() {
+			if err := fetchProfile(cpuProfile, seconds); err != nil {
+				fmt.Fprintln(os.Stderr, "cpu profile:", err)
+			}
+		}()
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
 	var injections sync.WaitGroup
@@ -569,6 +597,22 @@ func (r *recorder) writeCSV(path string) error {
 	w.Flush()
 	fmt.Printf("raw samples: %s\n", path)
 	return w.Error()
+}
+
+// fetchProfile writes the manager's CPU profile over the next seconds to path.
+func fetchProfile(path string, seconds int) error {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddress, seconds))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
 }
 
 // cpuSeconds reads a process's user and system CPU time from /proc.
