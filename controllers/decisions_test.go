@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -109,5 +111,43 @@ func TestRecentRevisionsOverlay(t *testing.T) {
 	recent.wrote(uid, revision.Revision{ID: "c", Number: 4}, now)
 	if got := recent.overlay(uid, nil, now.Add(expectationTTL+time.Second)); len(got) != 0 {
 		t.Errorf("a revision never seen is remembered past expectationTTL: %v", got)
+	}
+}
+
+func TestPodChangeMatters(t *testing.T) {
+	base := func() *corev1.Pod {
+		return &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: "p", Labels: map[string]string{"app": "a"}},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "r/app@sha256:1"}}},
+			Status: corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
+				ContainerStatuses: []corev1.ContainerStatus{{Name: "app", ImageID: "r/app@sha256:1"}}},
+		}
+	}
+	tests := []struct {
+		name   string
+		change func(*corev1.Pod)
+		want   bool
+	}{
+		{"a condition's timestamp", func(p *corev1.Pod) { p.Status.Conditions[0].LastProbeTime = metav1.Now() }, false},
+		{"another condition added on the way to Ready", func(p *corev1.Pod) {
+			p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: corev1.PodInitialized, Status: corev1.ConditionTrue})
+		}, false},
+		{"readiness lost", func(p *corev1.Pod) { p.Status.Conditions[0].Status = corev1.ConditionFalse }, true},
+		{"the phase", func(p *corev1.Pod) { p.Status.Phase = corev1.PodFailed }, true},
+		{"an image edited", func(p *corev1.Pod) { p.Spec.Containers[0].Image = "r/evil" }, true},
+		{"a label edited", func(p *corev1.Pod) { p.Labels["app"] = "b" }, true},
+		{"an annotation added", func(p *corev1.Pod) { p.Annotations = map[string]string{"x": "y"} }, true},
+		{"the owner removed", func(p *corev1.Pod) { p.OwnerReferences = []metav1.OwnerReference{{Name: "x"}} }, true},
+		{"the runtime's digest", func(p *corev1.Pod) { p.Status.ContainerStatuses[0].ImageID = "r/app@sha256:2" }, true},
+		{"deletion", func(p *corev1.Pod) { now := metav1.Now(); p.DeletionTimestamp = &now }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			changed := base()
+			tt.change(changed)
+			if got := podChangeMatters(base(), changed); got != tt.want {
+				t.Errorf("podChangeMatters() = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

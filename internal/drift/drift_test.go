@@ -115,3 +115,66 @@ func TestBaselineIgnoresBinding(t *testing.T) {
 		t.Errorf("a baseline taken after binding differs from the pod before it: %v", got)
 	}
 }
+
+func TestBindingLabelsAreNotDrift(t *testing.T) {
+	pod := admitted()
+	pod.Labels["topology.kubernetes.io/region"] = "eu-west-1"
+	pod.Labels["topology.kubernetes.io/zone"] = "eu-west-1a"
+	if got := Detect(BaselineOf(admitted()), pod, expected); got != nil {
+		t.Errorf("the labels the API server copies from the node at binding were taken for drift: %v", got)
+	}
+	if Fingerprint(BaselineOf(pod)) != Fingerprint(BaselineOf(admitted())) {
+		t.Error("a pod's fingerprint changed when it was bound")
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*corev1.Pod)
+		same   bool
+	}{
+		{"the same pod", func(*corev1.Pod) {}, true},
+		{"bound to a node and running", func(p *corev1.Pod) { p.Spec.NodeName = "n"; p.Status.Phase = corev1.PodRunning }, true},
+		{"an image changed", func(p *corev1.Pod) { p.Spec.Containers[0].Image = "r.example/app:evil" }, false},
+		{"a label added", func(p *corev1.Pod) { p.Labels["x"] = "y" }, false},
+		{"an annotation removed", func(p *corev1.Pod) { delete(p.Annotations, "sidecar.example/injected") }, false},
+	}
+	want := Fingerprint(BaselineOf(admitted()))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pod := admitted()
+			tt.mutate(pod)
+			if got := Fingerprint(BaselineOf(pod)) == want; got != tt.same {
+				t.Errorf("same fingerprint = %v, want %v", got, tt.same)
+			}
+		})
+	}
+}
+
+func TestChangedBy(t *testing.T) {
+	at := func(sec int) *metav1.Time { return &metav1.Time{Time: metav1.Unix(int64(sec), 0).Time} }
+	tests := []struct {
+		name   string
+		fields []metav1.ManagedFieldsEntry
+		want   string
+	}{
+		{"only the creator", []metav1.ManagedFieldsEntry{{Manager: "amber", Time: at(1)}}, ""},
+		{"the kubelet's status and the scheduler's binding are nobody's change", []metav1.ManagedFieldsEntry{
+			{Manager: "amber", Time: at(1)}, {Manager: "kubelet", Subresource: "status", Time: at(2)}, {Manager: "kube-scheduler", Subresource: "binding", Time: at(3)},
+		}, ""},
+		{"kubectl set image", []metav1.ManagedFieldsEntry{{Manager: "amber", Time: at(1)}, {Manager: "kubectl-set", Time: at(5)}}, "kubectl-set"},
+		{"the newest of two writers", []metav1.ManagedFieldsEntry{
+			{Manager: "amber", Time: at(1)}, {Manager: "kubectl-debug", Subresource: "ephemeralcontainers", Time: at(7)}, {Manager: "kubectl-label", Time: at(4)},
+		}, "kubectl-debug"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pod := admitted()
+			pod.ManagedFields = tt.fields
+			if got := ChangedBy(pod, "amber"); got != tt.want {
+				t.Errorf("ChangedBy() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

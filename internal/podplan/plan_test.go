@@ -40,6 +40,8 @@ func outdated(p *Pod)    { p.Revision = "old" }
 func notReady(p *Pod)    { p.Ready = false }
 func unscheduled(p *Pod) { p.Scheduled = false; p.Ready = false }
 func terminating(p *Pod) { p.Terminating = true }
+func drifted(p *Pod)     { p.Drifted = true }
+func discard(p *Pod)     { p.Discard = true }
 func finished(p *Pod)    { p.Finished = true; p.Ready = false }
 
 func TestDecide(t *testing.T) {
@@ -137,6 +139,30 @@ func TestDecide(t *testing.T) {
 			replicas: 2,
 			pods:     []Pod{pod("a", 1, outdated), pod("c", 3), pod("d", 4)},
 			want:     Plan{Delete: []string{"a"}, Phase: RollingOut},
+		},
+		{
+			name:     "a drifted pod is replaced surge-first: a fresh pod before it goes",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1, drifted), pod("b", 2)},
+			want:     Plan{Create: 1, Phase: Repairing},
+		},
+		{
+			name:     "a drifted pod goes once its replacement is Ready",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1, drifted), pod("b", 2), pod("c", 3)},
+			want:     Plan{Delete: []string{"a"}, Phase: Repairing},
+		},
+		{
+			name:     "a pod to discard goes at once and is replaced",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1, discard), pod("b", 2)},
+			want:     Plan{Delete: []string{"a"}, Create: 1, Phase: Repairing},
+		},
+		{
+			name:     "a drifted pod of an older revision is part of the rollout",
+			replicas: 2,
+			pods:     []Pod{pod("a", 1, drifted, outdated), pod("b", 2, outdated)},
+			want:     Plan{Create: 1, Phase: RollingOut},
 		},
 		{
 			name:     "more new pods than desired during a rollout removes the surplus and every old pod",
