@@ -85,7 +85,7 @@ func isPullSecret(secret *corev1.Secret) bool {
 // metadata to find pull secrets, but keeps in memory the data of pull secrets only.
 func keepOnlyPullSecretData(obj any) (any, error) {
 	if secret, ok := obj.(*corev1.Secret); ok && !isPullSecret(secret) {
-		secret.Data, secret.StringData = nil, nil
+		secret.Data, secret.StringData, secret.ManagedFields = nil, nil, nil
 	}
 	return obj, nil
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -101,6 +102,39 @@ type driftTracker struct {
 	baselines map[types.UID]drift.Baseline
 	detected  map[types.UID]time.Time
 	loops     map[types.UID]driftLoop
+	// limiters bound each workload's replacements; approved holds the drifted pods that got
+	// a replacement from them.
+	limiters map[types.UID]*rate.Limiter
+	approved map[types.UID]bool
+}
+
+// Each workload replaces at most driftReplacementBurst drifted pods at once, then one every
+// driftReplacementInterval: a storm of drift (or a bug) cannot churn every pod of the cluster.
+const (
+	driftReplacementBurst    = 10
+	driftReplacementInterval = time.Second
+)
+
+// approve reports whether a drifted pod of the workload may be replaced now. A pod approved
+// once stays approved; otherwise it returns how long until the workload may replace another.
+func (t *driftTracker) approve(workload, pod types.UID) (bool, time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.approved[pod] {
+		return true, 0
+	}
+	l, ok := t.limiters[workload]
+	if !ok {
+		l = rate.NewLimiter(rate.Every(driftReplacementInterval), driftReplacementBurst)
+		t.limiters[workload] = l
+	}
+	reservation := l.Reserve()
+	if wait := reservation.Delay(); wait > 0 {
+		reservation.Cancel()
+		return false, wait
+	}
+	t.approved[pod] = true
+	return true, 0
 }
 
 // driftLoop counts, for one workload and generation, drifts in a row on pods that replaced
@@ -113,7 +147,8 @@ type driftLoop struct {
 }
 
 func newDriftTracker() *driftTracker {
-	return &driftTracker{baselines: map[types.UID]drift.Baseline{}, detected: map[types.UID]time.Time{}, loops: map[types.UID]driftLoop{}}
+	return &driftTracker{baselines: map[types.UID]drift.Baseline{}, detected: map[types.UID]time.Time{}, loops: map[types.UID]driftLoop{},
+		limiters: map[types.UID]*rate.Limiter{}, approved: map[types.UID]bool{}}
 }
 
 // repeated returns how many drifts in a row the workload's replacement pods had at its
@@ -155,6 +190,7 @@ func (t *driftTracker) forgetWorkload(uid types.UID) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.loops, uid)
+	delete(t.limiters, uid)
 }
 
 func (t *driftTracker) setBaseline(uid types.UID, b drift.Baseline) {
@@ -170,13 +206,15 @@ func (t *driftTracker) baseline(uid types.UID) (drift.Baseline, bool) {
 	return b, ok
 }
 
-// found remembers when drift was first found on a pod.
-func (t *driftTracker) found(uid types.UID, at time.Time) {
+// found remembers when drift was first found on a pod, and reports whether this is the first time.
+func (t *driftTracker) found(uid types.UID, at time.Time) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.detected[uid]; !ok {
-		t.detected[uid] = at
+	if _, ok := t.detected[uid]; ok {
+		return false
 	}
+	t.detected[uid] = at
+	return true
 }
 
 // forgetBaseline drops the baseline of a pod that is gone.
@@ -193,6 +231,7 @@ func (t *driftTracker) forget(uid types.UID) (time.Time, bool) {
 	at, ok := t.detected[uid]
 	delete(t.detected, uid)
 	delete(t.baselines, uid)
+	delete(t.approved, uid)
 	return at, ok
 }
 
@@ -203,6 +242,7 @@ func (r *GDPRWorkloadReconciler) detectDrift(ctx context.Context, scope *workloa
 	scope.drifted = map[types.UID]driftedPod{}
 	scope.driftPaths = map[string][]string{}
 	now := time.Now()
+	var unrecorded []driftFound
 
 	check := func(pod *corev1.Pod) (driftedPod, error) {
 		baseline, known, err := r.podBaseline(ctx, w, pod)
@@ -222,10 +262,18 @@ func (r *GDPRWorkloadReconciler) detectDrift(ctx context.Context, scope *workloa
 		if len(findings) == 0 {
 			return driftedPod{}, nil
 		}
-		r.drift.found(pod.UID, now)
-		if err := r.recordDrift(ctx, scope, pod, findings, baseline); err != nil {
-			return driftedPod{}, err
+		paths := allPaths(findings)
+		scope.driftPaths[pod.Name] = paths
+		if r.drift.found(pod.UID, now) {
+			// A replacement that drifts exactly as the pod it replaced did: something edits
+			// every new pod, and replacing it again would only feed the loop. Counted here,
+			// not once recorded, so that this very reconcile already holds back.
+			repeated := r.drift.drifted(w, pod.Annotations[ReplacesAnnotation] != "", findings[0].Reason, paths)
+			if repeated == r.maxDriftRepeats() {
+				r.Recorder.Eventf(w, pod, corev1.EventTypeWarning, EventDriftLoop, "DetectDrift", "%s", driftLoopMessage(repeated, paths))
+			}
 		}
+		unrecorded = append(unrecorded, driftFound{pod: pod.DeepCopy(), findings: findings, baseline: baseline})
 		return driftedPod{findings: findings}, nil
 	}
 
@@ -250,15 +298,28 @@ func (r *GDPRWorkloadReconciler) detectDrift(ctx context.Context, scope *workloa
 		scope.drifted[scope.escaped[i].UID] = found
 	}
 
+	r.recordDriftInBackground(ctx, scope, unrecorded)
+
 	repeated, paths := r.drift.repeated(w)
 	loop := repeated >= r.maxDriftRepeats()
 	if loop {
 		scope.stalled = &stall{reason: gdprv1alpha1.ReasonDriftLoop, message: driftLoopMessage(repeated, paths)}
 	}
 	action := w.Spec.DriftPolicy.Action
+	replaceable := func(pod types.UID) bool {
+		if action == gdprv1alpha1.DriftReport || loop {
+			return false
+		}
+		ok, wait := r.drift.approve(w.UID, pod)
+		if !ok {
+			scope.rateLimited = true
+			scope.requeue(wait)
+		}
+		return ok
+	}
 	for i := range scope.pods {
 		found, ok := scope.drifted[scope.pods[i].UID]
-		if !ok || action == gdprv1alpha1.DriftReport || loop {
+		if !ok || !replaceable(scope.pods[i].UID) {
 			continue
 		}
 		found.replace = true
@@ -268,7 +329,7 @@ func (r *GDPRWorkloadReconciler) detectDrift(ctx context.Context, scope *workloa
 	}
 	for i := range scope.escaped {
 		found := scope.drifted[scope.escaped[i].UID]
-		found.replace = action != gdprv1alpha1.DriftReport && !loop
+		found.replace = replaceable(scope.escaped[i].UID)
 		scope.drifted[scope.escaped[i].UID] = found
 	}
 	return nil
@@ -320,10 +381,48 @@ func (r *GDPRWorkloadReconciler) expectedOf(scope *workloadScope, pod *corev1.Po
 	return expected
 }
 
+// driftFound is a drifted pod whose drift is to be recorded.
+type driftFound struct {
+	pod      *corev1.Pod
+	findings []drift.Finding
+	baseline drift.Baseline
+}
+
+// recordDriftInBackground writes the DriftDetected entries of found while the reconcile goes
+// on to make the replacements: a fresh pod then does not wait for the ledger. Every later
+// ledger write of the reconcile waits for them first (awaitDriftRecords), so that the ledger
+// still tells the drift before the repair.
+func (r *GDPRWorkloadReconciler) recordDriftInBackground(ctx context.Context, scope *workloadScope, found []driftFound) {
+	if len(found) == 0 {
+		return
+	}
+	w := scope.workload.DeepCopy() // the reconcile goes on changing the status
+	done := make(chan error, 1)
+	scope.driftRecords = done
+	go func() {
+		for _, d := range found {
+			if err := r.recordDrift(ctx, w, d.pod, d.findings, d.baseline); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+}
+
+// awaitDriftRecords waits until the drift found in this reconcile is recorded.
+func (s *workloadScope) awaitDriftRecords() error {
+	if s.driftRecords == nil {
+		return nil
+	}
+	err := <-s.driftRecords
+	s.driftRecords = nil
+	return err
+}
+
 // recordDrift writes a DriftDetected entry for the pod, once, and on that first time an
-// event and the metric, and counts it towards a drift loop.
-func (r *GDPRWorkloadReconciler) recordDrift(ctx context.Context, scope *workloadScope, pod *corev1.Pod, findings []drift.Finding, baseline drift.Baseline) error {
-	w := scope.workload
+// event and the metric.
+func (r *GDPRWorkloadReconciler) recordDrift(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, pod *corev1.Pod, findings []drift.Finding, baseline drift.Baseline) error {
 	first := findings[0]
 	changedBy := drift.ChangedBy(pod, fieldOwner)
 	summary := summarizeFindings(findings)
@@ -342,14 +441,6 @@ func (r *GDPRWorkloadReconciler) recordDrift(ctx context.Context, scope *workloa
 	ctrl.LoggerFrom(ctx).Info("Pod drifted", "pod", klog.KObj(pod), "reason", first.Reason, "changes", summary)
 	r.Recorder.Eventf(w, pod, corev1.EventTypeWarning, EventDriftDetected, "DetectDrift", "Pod %s was changed in place: %s", pod.Name, truncate(summary, 512))
 	driftDetected.WithLabelValues(string(first.Reason)).Inc()
-	paths := allPaths(findings)
-	scope.driftPaths[pod.Name] = paths
-	// A replacement that drifts exactly as the pod it replaced did: something edits every
-	// new pod, and replacing it again would only feed the loop.
-	repeated := r.drift.drifted(w, pod.Annotations[ReplacesAnnotation] != "", first.Reason, paths)
-	if repeated == r.maxDriftRepeats() {
-		r.Recorder.Eventf(w, pod, corev1.EventTypeWarning, EventDriftLoop, "DetectDrift", "%s", driftLoopMessage(repeated, paths))
-	}
 	return nil
 }
 
@@ -450,6 +541,9 @@ func (r *GDPRWorkloadReconciler) recordReplaced(ctx context.Context, scope *work
 // not a counter in the status, is the authority, so that a status write lost to a conflict
 // or a restart cannot make the counts wrong.
 func (r *GDPRWorkloadReconciler) tallyDrift(ctx context.Context, scope *workloadScope) error {
+	if err := scope.awaitDriftRecords(); err != nil {
+		return err
+	}
 	w := scope.workload
 	tally, err := r.Ledger.Drift(ctx, w.Namespace, w.Name)
 	if err != nil {
@@ -487,6 +581,9 @@ func (r *GDPRWorkloadReconciler) tallyDrift(ctx context.Context, scope *workload
 // ReplaceImmediately, otherwise once the workload's own pods are all Ready (the escaped pod
 // no longer counts, so its replacement was made as soon as it escaped).
 func (r *GDPRWorkloadReconciler) repairEscaped(ctx context.Context, scope *workloadScope) error {
+	if err := scope.awaitDriftRecords(); err != nil {
+		return err
+	}
 	w := scope.workload
 	immediately := w.Spec.DriftPolicy.Action == gdprv1alpha1.DriftReplaceImmediately
 	for i := range scope.escaped {
@@ -553,6 +650,8 @@ func summarizeDrift(scope *workloadScope) {
 	switch {
 	case !first.replace && w.Spec.DriftPolicy.Action == gdprv1alpha1.DriftReport:
 		what = "kept, as spec.driftPolicy.action is Report"
+	case scope.rateLimited:
+		what = fmt.Sprintf("replaced at most %d at once and then one every %s", driftReplacementBurst, driftReplacementInterval)
 	case !first.replace:
 		what = "kept: replacing them again would feed a drift loop"
 	}

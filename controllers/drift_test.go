@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -261,6 +262,25 @@ var _ = Describe("Drift", func() {
 		// No kubelet plays along now: the fresh pod never gets Ready, yet the drifted one goes.
 		Eventually(func() bool { finalizePods(ctx, w); return podGone(ctx, &pod) }, timeout, interval).Should(BeTrue())
 		expectReplaced(ctx, w, pod, "ImageChanged", 1)
+	})
+
+	It("replaces at most a burst of drifted pods at once, then the rest at a bounded rate", func(ctx SpecContext) {
+		w := workload(ns, "storm", driftReplacementBurst+2, image("drift/app:1"))
+		w.Spec.DriftPolicy.Action = gdprv1alpha1.DriftReplaceImmediately
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		eventuallyReady(ctx, w, driftReplacementBurst+2)
+		drifted := activePods(ctx, w)
+		for i := range drifted {
+			editPod(ctx, &drifted[i], func(p *corev1.Pod) { p.Labels["storm"] = "yes" })
+		}
+		Eventually(condition(ctx, w, gdprv1alpha1.InSyncCondition), timeout, 20*time.Millisecond).Should(
+			HaveField("Message", ContainSubstring(fmt.Sprintf("at most %d at once", driftReplacementBurst))))
+		Eventually(func(g Gomega) {
+			actAsKubelet(ctx, w)
+			finalizePods(ctx, w)
+			g.Expect(countType(entriesOf(ctx, ns, w.Name), gdprv1alpha1.AuditPodReplaced)).To(Equal(len(drifted)))
+		}, timeout, interval).Should(Succeed(), "every drifted pod is replaced in the end")
+		eventuallyReady(ctx, w, driftReplacementBurst+2)
 	})
 
 	It("stops replacing when every fresh pod drifts the same way, and says so", func(ctx SpecContext) {

@@ -150,6 +150,10 @@ type workloadScope struct {
 	replacedBy map[string]string
 	// driftPaths holds the changed fields of pods found drifted in this reconcile, by name.
 	driftPaths map[string][]string
+	// driftRecords answers once the drift found in this reconcile is in the ledger.
+	driftRecords chan error
+	// rateLimited is set when a drifted pod waits for the workload's replacement budget.
+	rateLimited bool
 	// stalled is set when the workload cannot progress without a change by a person.
 	stalled *stall
 	// pending is true while created or deleted pods have not shown up in the cache.
@@ -235,6 +239,7 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		r.pruneRevisions,
 	} {
 		if err := phase(ctx, scope); err != nil {
+			_ = scope.awaitDriftRecords() // nothing outlives the reconcile
 			return ctrl.Result{}, err
 		}
 	}
@@ -312,6 +317,9 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 		r.expectations.deleted(key, pod.UID, time.Now())
 		scope.pending = true
 		if err == nil {
+			if err := scope.awaitDriftRecords(); err != nil {
+				return err
+			}
 			_, drifted := scope.drifted[pod.UID]
 			reason := deletionReason(pod, scope.revision)
 			if drifted {
@@ -350,6 +358,9 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 		if old != "" {
 			scope.replacedBy[old] = pod.Name
 		}
+		if err := scope.awaitDriftRecords(); err != nil {
+			return err
+		}
 		r.expectations.created(key, pod.Name, scope.revision, time.Now())
 		scope.pending = true
 		r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, EventPodCreated, "CreatePod", "Created pod %s (revision %s)", pod.Name, scope.revision)
@@ -386,10 +397,14 @@ func CacheOptions() cache.Options {
 	if err != nil {
 		panic(fmt.Sprintf("parse pod label selector: %v", err))
 	}
+	// Managed fields are kept only where Amber reads them (who changed a pod, or a workload's
+	// spec): the audit entries alone number one per action.
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&corev1.Pod{}:                {Label: managed},
-		&appsv1.ControllerRevision{}: {Label: managed},
+		&appsv1.ControllerRevision{}: {Label: managed, Transform: cache.TransformStripManagedFields()},
 		&corev1.Secret{}:             {Transform: keepOnlyPullSecretData},
+		&gdprv1alpha1.AuditEvent{}:   {Transform: cache.TransformStripManagedFields()},
+		&gdprv1alpha1.AuditLedger{}:  {Transform: cache.TransformStripManagedFields()},
 	}}
 }
 

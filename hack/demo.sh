@@ -149,6 +149,9 @@ Amber is running. Try:
   kubectl get pods -l gdpr.amber.dev/workload=payments -L gdpr.amber.dev/revision
   kubectl delete pod -l gdpr.amber.dev/workload=payments --wait=false   # Amber replaces them
   kubectl scale gdprw/payments --replicas=5
+  kubectl label pod -l gdpr.amber.dev/workload=payments app=tampered --overwrite   # drift: Amber replaces them
+  kubectl debug \$(kubectl get pod -l gdpr.amber.dev/workload=payments -o name | head -1) --image=busybox --profile=general
+  kubectl get ae -l gdpr.amber.dev/type=DriftDetected         # what drifted, and the field manager that did it
   kubectl events --for gdprw/payments                         # what Amber did, and why
   kubectl get ae -l gdpr.amber.dev/workload=payments --sort-by=.spec.sequence   # the audit ledger
   kubectl get auditledger payments                            # its head and Verified condition
