@@ -541,9 +541,6 @@ func (r *GDPRWorkloadReconciler) recordReplaced(ctx context.Context, scope *work
 // not a counter in the status, is the authority, so that a status write lost to a conflict
 // or a restart cannot make the counts wrong.
 func (r *GDPRWorkloadReconciler) tallyDrift(ctx context.Context, scope *workloadScope) error {
-	if err := scope.awaitDriftRecords(); err != nil {
-		return err
-	}
 	w := scope.workload
 	tally, err := r.Ledger.Drift(ctx, w.Namespace, w.Name)
 	if err != nil {
@@ -581,9 +578,6 @@ func (r *GDPRWorkloadReconciler) tallyDrift(ctx context.Context, scope *workload
 // ReplaceImmediately, otherwise once the workload's own pods are all Ready (the escaped pod
 // no longer counts, so its replacement was made as soon as it escaped).
 func (r *GDPRWorkloadReconciler) repairEscaped(ctx context.Context, scope *workloadScope) error {
-	if err := scope.awaitDriftRecords(); err != nil {
-		return err
-	}
 	w := scope.workload
 	immediately := w.Spec.DriftPolicy.Action == gdprv1alpha1.DriftReplaceImmediately
 	for i := range scope.escaped {

@@ -233,6 +233,8 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		r.detectDrift,
 		r.planPods,
 		r.reconcilePods,
+		// Every phase after this one may write to the ledger: the drift found must be in first.
+		func(_ context.Context, scope *workloadScope) error { return scope.awaitDriftRecords() },
 		r.repairEscaped,
 		r.tallyDrift,
 		r.recordRollout,

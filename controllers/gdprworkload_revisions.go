@@ -325,9 +325,6 @@ func (r *GDPRWorkloadReconciler) markRefreshed(ctx context.Context, w *gdprv1alp
 
 // pruneRevisions deletes the oldest revisions that no pod runs beyond revisionHistoryLimit.
 func (r *GDPRWorkloadReconciler) pruneRevisions(ctx context.Context, scope *workloadScope) error {
-	if err := scope.awaitDriftRecords(); err != nil {
-		return err
-	}
 	w := scope.workload
 	// The revision the workload last fully ran is kept as the fallback while a new one cannot
 	// be pinned; once no pod of another revision is left, that is the one pods are made from.
@@ -414,9 +411,6 @@ func (r *GDPRWorkloadReconciler) recordPinningFailed(ctx context.Context, scope 
 // recordRollout records the start and the end of the replacement of one revision's pods by
 // another's.
 func (r *GDPRWorkloadReconciler) recordRollout(ctx context.Context, scope *workloadScope) error {
-	if err := scope.awaitDriftRecords(); err != nil {
-		return err
-	}
 	w := scope.workload
 	from := w.Status.CurrentRevision
 	if scope.hold || scope.revision == "" || from == "" || from == scope.revision {
