@@ -82,8 +82,9 @@ type AuditLedgerReconciler struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 
-	mu       sync.Mutex
-	verified map[types.NamespacedName]verifiedChain
+	mu           sync.Mutex
+	verified     map[types.NamespacedName]verifiedChain
+	statusWrites statusWrites
 }
 
 // verifiedChain is how far a ledger's chain has been verified.
@@ -132,7 +133,7 @@ func (r *AuditLedgerReconciler) Reconcile(ctx context.Context, req reconcile.Req
 		}
 	}
 	r.summarize(l, entries, report, now)
-	if equality.Semantic.DeepEqual(base.Status, l.Status) {
+	if equality.Semantic.DeepEqual(base.Status, l.Status) && r.statusWrites.skippable(l) {
 		return reconcile.Result{RequeueAfter: min(requeue, r.FullVerifyInterval)}, nil
 	}
 	if err := r.Status().Patch(ctx, l, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
@@ -141,6 +142,7 @@ func (r *AuditLedgerReconciler) Reconcile(ctx context.Context, req reconcile.Req
 		}
 		return reconcile.Result{}, fmt.Errorf("patch ledger status: %w", err)
 	}
+	r.statusWrites.wrote(l)
 	return reconcile.Result{RequeueAfter: min(requeue, r.FullVerifyInterval)}, nil
 }
 

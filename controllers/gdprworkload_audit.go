@@ -278,6 +278,7 @@ func (r *GDPRWorkloadReconciler) releaseDeleted(ctx context.Context, w *gdprv1al
 	}
 	r.expectations.forget(client.ObjectKeyFromObject(w))
 	r.drift.forgetWorkload(w.UID)
+	r.statusWrites.forget(w.UID)
 	return nil
 }
 

@@ -117,6 +117,7 @@ type GDPRWorkloadReconciler struct {
 	pinner          *imagePinner
 	recentRevisions recentRevisions
 	drift           *driftTracker
+	statusWrites    statusWrites
 }
 
 // workloadScope carries what one reconcile of one workload learns, from phase to phase.
@@ -207,14 +208,16 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	base := workload.DeepCopy()
 	defer func() {
 		summarizeStatus(scope, retErr)
-		if equality.Semantic.DeepEqual(base.Status, workload.Status) {
+		if equality.Semantic.DeepEqual(base.Status, workload.Status) && r.statusWrites.skippable(workload) {
 			return // nothing to write: every write costs the API server, and there are many reconciles
 		}
 		// The optimistic lock matters: a merge patch computed from a cached copy that lags our
 		// own last write would leave out fields that only look unchanged, and they would stay wrong.
 		err := r.Status().Patch(ctx, workload, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
 		switch {
-		case err == nil, apierrors.IsNotFound(err):
+		case err == nil:
+			r.statusWrites.wrote(workload)
+		case apierrors.IsNotFound(err):
 		case apierrors.IsConflict(err) && (retErr == nil || errors.Is(retErr, reconcile.TerminalError(nil))):
 			// The cache has not caught up with our last status write yet; look again shortly,
 			// even after a terminal error, so that the status still tells why.
