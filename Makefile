@@ -59,7 +59,6 @@ test: manifests generate ## Unit tests and envtest integration suites on a real 
 test-e2e: manifests generate cluster ## End-to-end suite on `make cluster` with the manager running, driving the real kubectl.
 	@hack/demo.sh stop-manager
 	export KUBECONFIG="$$(hack/cluster.sh kubeconfig)"; \
-	"$(CONTROLPLANE_BIN)/kubectl" apply --server-side --force-conflicts -k config/crd; \
 	AMBER_KUBECTL="$(CONTROLPLANE_BIN)/kubectl" go test ./test/e2e/ -tags e2e -count=1 -timeout 30m -v -ginkgo.v
 
 .PHONY: bench-pinning

@@ -68,6 +68,35 @@ func (c *Cluster) RunWithInput(ctx context.Context, stdin string, args ...string
 	return stdout.String(), nil
 }
 
+// CRDs names Amber's custom resource definitions.
+var CRDs = []string{"crd/gdprworkloads.gdpr.amber.dev", "crd/auditevents.gdpr.amber.dev", "crd/auditledgers.gdpr.amber.dev"}
+
+// InstallCRDs applies Amber's CRDs from config/crd (relative to root) and waits until the API
+// server serves them. A client that asks for a kind in the moment between the apply and the
+// CRD's Established condition gets "no matches for kind", and a manager started then starts
+// its controllers late: every caller on a freshly created cluster meets that moment.
+func (c *Cluster) InstallCRDs(ctx context.Context, root string, timeout time.Duration) error {
+	if _, err := c.Run(ctx, "apply", "--server-side", "--force-conflicts", "-k", filepath.Join(root, "config/crd")); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		// kubectl wait fails at once on a CRD whose status has no conditions yet, hence the loop.
+		_, err := c.Run(ctx, append([]string{"wait", "--for=condition=Established", "--timeout=5s"}, CRDs...)...)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("wait for Amber's CRDs to be Established: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
 // Manager is the Amber manager running as a child process.
 type Manager struct {
 	cmd  *exec.Cmd

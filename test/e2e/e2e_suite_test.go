@@ -129,15 +129,9 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		"--docker-server="+registry.Host, "--docker-username="+registryAuth.Username, "--docker-password="+registryAuth.Password)
 
 	By("starting the manager against the cluster")
-	// make test-e2e has just applied the CRDs, perhaps to a cluster created a moment before:
-	// a manager started before they are served starts its controllers up to 10s late (the
-	// informers poll for the kind). kubectl wait fails at once on a CRD whose status has no
-	// conditions yet, hence Eventually.
-	Eventually(func() error {
-		_, err := k8s.Run(ctx, "wait", "--for=condition=Established", "--timeout=5s",
-			"crd/gdprworkloads.gdpr.amber.dev", "crd/auditevents.gdpr.amber.dev", "crd/auditledgers.gdpr.amber.dev")
-		return err
-	}, time.Minute, time.Second).Should(Succeed())
+	// The CRDs must be served before the manager starts: one started earlier starts its
+	// controllers up to 10s late (the informers poll for the kind).
+	Expect(k8s.InstallCRDs(ctx, "../..", time.Minute)).To(Succeed())
 	// Every manager of the suite appends to one log and one export. What an earlier run
 	// left goes first, before a manager has them open: an export removed after would leave
 	// the first manager writing to a file nobody can read.

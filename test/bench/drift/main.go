@@ -168,7 +168,7 @@ func run(workloads, podsPer, events int, rate float64, csvPath string) error {
 		return err
 	}
 
-	if _, err := k8s.Run(ctx, "apply", "--server-side", "--force-conflicts", "-k", "config/crd"); err != nil {
+	if err := k8s.InstallCRDs(ctx, ".", time.Minute); err != nil {
 		return err
 	}
 	args := []string{"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0", "--insecure-registries=" + reg.Host}
