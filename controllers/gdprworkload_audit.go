@@ -256,7 +256,7 @@ func (r *GDPRWorkloadReconciler) reconcileDelete(ctx context.Context, w *gdprv1a
 		// recorded there, and holding the finalizer would keep the namespace forever.
 		ctrl.LoggerFrom(ctx).Error(err, "The workload's namespace is being deleted, and its audit ledger with it; releasing the workload without recording its deletion (export the ledger before deleting a namespace)")
 		pods := &corev1.PodList{}
-		if err := r.List(ctx, pods, client.InNamespace(w.Namespace), client.MatchingLabels{gdprv1alpha1.WorkloadLabel: w.Name}); err == nil {
+		if err := r.List(ctx, pods, ofWorkload(w)...); err == nil {
 			for i := range pods.Items {
 				if ownedBy(&pods.Items[i], w) {
 					_ = client.IgnoreNotFound(r.Delete(ctx, &pods.Items[i]))

@@ -267,7 +267,7 @@ func (r *GDPRWorkloadReconciler) hashTemplate(_ context.Context, scope *workload
 func (r *GDPRWorkloadReconciler) observePods(ctx context.Context, scope *workloadScope) error {
 	w := scope.workload
 	list := &corev1.PodList{}
-	if err := r.List(ctx, list, client.InNamespace(w.Namespace), client.MatchingLabels{gdprv1alpha1.WorkloadLabel: w.Name}); err != nil {
+	if err := r.List(ctx, list, ofWorkload(w)...); err != nil {
 		return fmt.Errorf("list pods: %w", err)
 	}
 	scope.pods = scope.pods[:0]
@@ -394,6 +394,29 @@ func (r *GDPRWorkloadReconciler) podCreateFailed(scope *workloadScope, err error
 	return fmt.Errorf("create pod: %w", err)
 }
 
+// workloadIndex indexes cached pods and ControllerRevisions by the workload label's value.
+// Listing by label alone would match every cached object against the selector: with
+// thousands of pods that was most of the manager's CPU.
+const workloadIndex = "metadata.labels.workload"
+
+func indexByWorkloadLabel(o client.Object) []string {
+	if name, ok := o.GetLabels()[gdprv1alpha1.WorkloadLabel]; ok {
+		return []string{name}
+	}
+	return nil
+}
+
+// ofWorkload selects the cached objects labelled for workload w (its pods, its revisions),
+// through workloadIndex, plus any further labels. Ownership is still for the caller to check:
+// the label is a claim anyone can write.
+func ofWorkload(w *gdprv1alpha1.GDPRWorkload, labels ...client.MatchingLabels) []client.ListOption {
+	opts := []client.ListOption{client.InNamespace(w.Namespace), client.MatchingFields{workloadIndex: w.Name}}
+	for _, l := range labels {
+		opts = append(opts, l)
+	}
+	return opts
+}
+
 // CacheOptions narrows the manager's cache to what Amber manages: it holds only pods and
 // ControllerRevisions that carry the workload label, so clusters with many other pods cost
 // it nothing, and the data of pull secrets only.
@@ -403,9 +426,9 @@ func CacheOptions() cache.Options {
 		panic(fmt.Sprintf("parse pod label selector: %v", err))
 	}
 	// Managed fields are kept only where Amber reads them (who changed a pod, or a workload's
-	// spec): the audit entries alone number one per action.
+	// spec), and of a pod only who wrote it: the audit entries alone number one per action.
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.Pod{}:                {Label: managed},
+		&corev1.Pod{}:                {Label: managed, Transform: keepPodAttribution},
 		&appsv1.ControllerRevision{}: {Label: managed, Transform: cache.TransformStripManagedFields()},
 		&corev1.Secret{}:             {Transform: keepOnlyPullSecretData},
 		&gdprv1alpha1.AuditEvent{}:   {Transform: cache.TransformStripManagedFields()},
@@ -416,6 +439,11 @@ func CacheOptions() cache.Options {
 // SetupWithManager registers the reconciler: it runs on changes to a workload's spec and
 // on any change to the pods it controls.
 func (r *GDPRWorkloadReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	for _, obj := range []client.Object{&corev1.Pod{}, &appsv1.ControllerRevision{}} {
+		if err := mgr.GetFieldIndexer().IndexField(context.Background(), obj, workloadIndex, indexByWorkloadLabel); err != nil {
+			return fmt.Errorf("index %T by workload: %w", obj, err)
+		}
+	}
 	r.expectations = newPodExpectations()
 	r.pinner = newImagePinner(r.Images)
 	r.drift = newDriftTracker()

@@ -161,7 +161,7 @@ func disallowedPin(w *gdprv1alpha1.GDPRWorkload, rev revision.Revision) error {
 // podsAtRevision reports whether a pod of the workload carries revision id.
 func (r *GDPRWorkloadReconciler) podsAtRevision(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, id string) (bool, error) {
 	list := &corev1.PodList{}
-	if err := r.List(ctx, list, client.InNamespace(w.Namespace), client.MatchingLabels{gdprv1alpha1.WorkloadLabel: w.Name, gdprv1alpha1.RevisionLabel: id}); err != nil {
+	if err := r.List(ctx, list, ofWorkload(w, client.MatchingLabels{gdprv1alpha1.RevisionLabel: id})...); err != nil {
 		return false, fmt.Errorf("list pods: %w", err)
 	}
 	for i := range list.Items {
@@ -175,7 +175,7 @@ func (r *GDPRWorkloadReconciler) podsAtRevision(ctx context.Context, w *gdprv1al
 // listRevisions reads the workload's ControllerRevisions from the cache.
 func (r *GDPRWorkloadReconciler) listRevisions(ctx context.Context, w *gdprv1alpha1.GDPRWorkload) ([]revision.Revision, error) {
 	list := &appsv1.ControllerRevisionList{}
-	if err := r.List(ctx, list, client.InNamespace(w.Namespace), client.MatchingLabels{gdprv1alpha1.WorkloadLabel: w.Name}); err != nil {
+	if err := r.List(ctx, list, ofWorkload(w)...); err != nil {
 		return nil, fmt.Errorf("list revisions: %w", err)
 	}
 	revisions := make([]revision.Revision, 0, len(list.Items))

@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/drift"
 	"github.com/amber-gdpr/amber/internal/podplan"
 	"github.com/amber-gdpr/amber/internal/revision"
 )
@@ -117,6 +118,15 @@ func podChangeMatters(oldObj, newObj client.Object) bool {
 		!equality.Semantic.DeepEqual(old.OwnerReferences, pod.OwnerReferences) ||
 		!slices.Equal(imageIDs(old), imageIDs(pod)) ||
 		!equality.Semantic.DeepEqual(old.Spec, pod.Spec)
+}
+
+// keepPodAttribution is the pod informer's transform: managed fields are kept only as far as
+// drift attribution reads them (drift.KeepAttribution).
+func keepPodAttribution(obj any) (any, error) {
+	if pod, ok := obj.(*corev1.Pod); ok {
+		drift.KeepAttribution(pod)
+	}
+	return obj, nil
 }
 
 func imageIDs(pod *corev1.Pod) []string {

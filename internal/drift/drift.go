@@ -307,7 +307,7 @@ func ChangedBy(pod *corev1.Pod, own string) string {
 	var newest *metav1.ManagedFieldsEntry
 	for i := range pod.ManagedFields {
 		m := &pod.ManagedFields[i]
-		if m.Manager == own || m.Subresource == "status" || m.Subresource == "binding" {
+		if m.Manager == own || !attributable(m) {
 			continue
 		}
 		if newest == nil || (m.Time != nil && newest.Time != nil && newest.Time.Before(m.Time)) {
@@ -318,4 +318,29 @@ func ChangedBy(pod *corev1.Pod, own string) string {
 		return ""
 	}
 	return newest.Manager
+}
+
+// attributable reports whether a managed fields entry can name who changed a pod: the
+// kubelet's and the scheduler's own subresources never do.
+func attributable(m *metav1.ManagedFieldsEntry) bool {
+	return m.Subresource != "status" && m.Subresource != "binding"
+}
+
+// KeepAttribution trims a pod's managed fields to what ChangedBy reads: the entries that can
+// name who changed the pod, without their field sets. The field sets (the kubelet's status
+// entry above all) are most of a pod's size, and a manager holding thousands of pods in
+// memory has no use for them.
+func KeepAttribution(pod *corev1.Pod) {
+	kept := pod.ManagedFields[:0]
+	for _, m := range pod.ManagedFields {
+		if attributable(&m) {
+			m.FieldsV1 = nil
+			kept = append(kept, m)
+		}
+	}
+	clear(pod.ManagedFields[len(kept):])
+	pod.ManagedFields = kept
+	if len(kept) == 0 {
+		pod.ManagedFields = nil
+	}
 }

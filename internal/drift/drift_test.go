@@ -175,6 +175,18 @@ func TestChangedBy(t *testing.T) {
 			if got := ChangedBy(pod, "amber"); got != tt.want {
 				t.Errorf("ChangedBy() = %q, want %q", got, tt.want)
 			}
+			for i := range pod.ManagedFields {
+				pod.ManagedFields[i].FieldsV1 = &metav1.FieldsV1{Raw: []byte(`{"f:spec":{}}`)}
+			}
+			KeepAttribution(pod)
+			if got := ChangedBy(pod, "amber"); got != tt.want {
+				t.Errorf("ChangedBy() after KeepAttribution = %q, want %q", got, tt.want)
+			}
+			for _, m := range pod.ManagedFields {
+				if m.FieldsV1 != nil || m.Subresource == "status" || m.Subresource == "binding" {
+					t.Errorf("KeepAttribution kept %+v", m)
+				}
+			}
 		})
 	}
 }
