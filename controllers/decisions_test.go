@@ -28,6 +28,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/ledger"
 	"github.com/amber-gdpr/amber/internal/pin"
 	"github.com/amber-gdpr/amber/internal/revision"
 )
@@ -147,6 +148,38 @@ func TestPodChangeMatters(t *testing.T) {
 			tt.change(changed)
 			if got := podChangeMatters(base(), changed); got != tt.want {
 				t.Errorf("podChangeMatters() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLedgerLastVerifiedMovesOnlyForSomethingNew(t *testing.T) {
+	earlier := metav1.NewTime(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC))
+	now := time.Date(2026, 11, 1, 10, 5, 30, 123, time.UTC)
+	entries := []gdprv1alpha1.AuditEvent{{Spec: gdprv1alpha1.AuditEventSpec{Sequence: 1}}, {Spec: gdprv1alpha1.AuditEventSpec{Sequence: 2}}}
+	tests := []struct {
+		name         string
+		lastVerified *metav1.Time
+		verifiedHead int64
+		reportHead   int64
+		full         bool
+		want         time.Time
+	}{
+		{"nothing new keeps the time, so the status is not rewritten", &earlier, 2, 2, false, earlier.Time},
+		{"new entries move it", &earlier, 1, 2, false, now.Truncate(time.Second)},
+		{"a full verification moves it", &earlier, 2, 2, true, now.Truncate(time.Second)},
+		{"a ledger never verified gets one", nil, 0, 2, false, now.Truncate(time.Second)},
+	}
+	r := &AuditLedgerReconciler{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &gdprv1alpha1.AuditLedger{Status: gdprv1alpha1.AuditLedgerStatus{LastVerified: tt.lastVerified, VerifiedSequence: tt.verifiedHead}}
+			r.summarize(l, entries, ledger.Report{Head: tt.reportHead}, tt.full, now)
+			if got := l.Status.LastVerified; got == nil || !got.Time.Equal(tt.want) {
+				t.Errorf("lastVerified = %v, want %v", got, tt.want)
+			}
+			if l.Status.VerifiedSequence != tt.reportHead {
+				t.Errorf("verifiedSequence = %d, want %d", l.Status.VerifiedSequence, tt.reportHead)
 			}
 		})
 	}

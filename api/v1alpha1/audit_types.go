@@ -252,7 +252,8 @@ type AuditLedgerStatus struct {
 	// verifiedSequence is the newest entry up to which the chain was verified.
 	// +optional
 	VerifiedSequence int64 `json:"verifiedSequence,omitempty"`
-	// lastVerified is when Amber last verified the chain.
+	// lastVerified is when Amber last verified something new: entries past verifiedSequence,
+	// or the whole chain (every --audit-full-verify-interval, 10 minutes by default).
 	// +optional
 	LastVerified *metav1.Time `json:"lastVerified,omitempty"`
 	// conditions: Verified is True when the chain and its checkpoints verify, False with the
