@@ -176,7 +176,7 @@ func TestChangedBy(t *testing.T) {
 				t.Errorf("ChangedBy() = %q, want %q", got, tt.want)
 			}
 			for i := range pod.ManagedFields {
-				pod.ManagedFields[i].FieldsV1 = &metav1.FieldsV1{Raw: []byte(`{"f:spec":{}}`)}
+				pod.ManagedFields[i].FieldsV1 = metav1.NewFieldsV1(`{"f:spec":{}}`)
 			}
 			KeepAttribution(pod)
 			if got := ChangedBy(pod, "amber"); got != tt.want {
