@@ -295,6 +295,42 @@ var _ = Describe("Audit ledger of a workload", func() {
 		Eventually(func() []string { return eventReasons(ctx, ns) }, timeout, interval).Should(ContainElement(EventLedgerTampered))
 	})
 
+	It("puts back a ledger status rewritten behind its back, and writes nothing while nothing changes", func(ctx SpecContext) {
+		w := workload(ns, "restated", 1, image("app:1"))
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		eventuallyReady(ctx, w, 1)
+		l := &gdprv1alpha1.AuditLedger{}
+		key := client.ObjectKey{Namespace: ns, Name: "restated"}
+		By("a quiet ledger: every entry signed, nothing due")
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, key, l)).To(Succeed())
+			c := meta.FindStatusCondition(l.Status.Conditions, VerifiedCondition)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(c.Message).To(HaveSuffix("; 0 not yet covered by a signed checkpoint"))
+		}, timeout, interval).Should(Succeed())
+
+		By("its status stays put: no reconcile rewrites it")
+		versions := map[string]bool{}
+		Consistently(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, key, l)).To(Succeed())
+			versions[l.ResourceVersion] = true
+		}, 3*time.Second, interval).Should(Succeed())
+		Expect(versions).To(HaveLen(1), "status writes while nothing changed")
+
+		By("someone rewrites it")
+		head, entries := l.Status.Head, l.Status.Entries
+		l.Status.Head.Sequence, l.Status.Entries = 1, 1
+		Expect(k8sClient.Status().Update(ctx, l)).To(Succeed())
+		// Nothing else is due on this ledger for a minute (its full verification): only the
+		// change itself can bring Amber to look.
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, key, l)).To(Succeed())
+			g.Expect(l.Status.Head).To(Equal(head))
+			g.Expect(l.Status.Entries).To(Equal(entries))
+		}, 5*time.Second, interval).Should(Succeed())
+	})
+
 	It("removes entries past their retention only behind a signed checkpoint", func(ctx SpecContext) {
 		// History written a month ago, by a writer whose clock says so.
 		old := audit.NewWriter(k8sClient, k8sClient, keys.Signing, 4)

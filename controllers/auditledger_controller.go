@@ -32,12 +32,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
@@ -308,7 +306,8 @@ func (r *AuditLedgerReconciler) summarize(l *gdprv1alpha1.AuditLedger, entries [
 	// lastVerified moves when verification covered something new: the whole chain, or
 	// entries past the verified head. Stamping every reconcile would make each one a status
 	// write, for every ledger, all the time.
-	if full || status.LastVerified == nil || (report.Problem == nil && report.Head != status.VerifiedSequence) {
+	// A broken chain is verified in full on every reconcile; it keeps the time it last verified.
+	if report.Problem == nil && (full || status.LastVerified == nil || report.Head != status.VerifiedSequence) {
 		status.LastVerified = &metav1.Time{Time: now.Truncate(time.Second)}
 	}
 
@@ -364,8 +363,10 @@ func (r *AuditLedgerReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent
 		return fmt.Errorf("index audit entries by ledger: %w", err)
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		// Not on its own status writes: each would make the next reconcile.
-		For(&gdprv1alpha1.AuditLedger{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// Status changes too: someone rewriting a ledger's status (a Verified condition
+		// turned back to True) is corrected at once. Our own writes come back as well; the
+		// reconcile they cause finds nothing new and writes nothing.
+		For(&gdprv1alpha1.AuditLedger{}).
 		Watches(&gdprv1alpha1.AuditEvent{}, entryEventHandler()).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent, ReconciliationTimeout: reconcileTimeout}).
 		Named("auditledger").

@@ -162,23 +162,29 @@ func TestLedgerLastVerifiedMovesOnlyForSomethingNew(t *testing.T) {
 		lastVerified *metav1.Time
 		verifiedHead int64
 		reportHead   int64
-		full         bool
+		full, broken bool
 		want         time.Time
 	}{
-		{"nothing new keeps the time, so the status is not rewritten", &earlier, 2, 2, false, earlier.Time},
-		{"new entries move it", &earlier, 1, 2, false, now.Truncate(time.Second)},
-		{"a full verification moves it", &earlier, 2, 2, true, now.Truncate(time.Second)},
-		{"a ledger never verified gets one", nil, 0, 2, false, now.Truncate(time.Second)},
+		{"nothing new keeps the time, so the status is not rewritten", &earlier, 2, 2, false, false, earlier.Time},
+		{"new entries move it", &earlier, 1, 2, false, false, now.Truncate(time.Second)},
+		{"a full verification moves it", &earlier, 2, 2, true, false, now.Truncate(time.Second)},
+		{"a ledger never verified gets one", nil, 0, 2, false, false, now.Truncate(time.Second)},
+		{"a broken chain, verified in full each time, keeps the time it last verified", &earlier, 2, 2, true, true, earlier.Time},
 	}
 	r := &AuditLedgerReconciler{}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := &gdprv1alpha1.AuditLedger{Status: gdprv1alpha1.AuditLedgerStatus{LastVerified: tt.lastVerified, VerifiedSequence: tt.verifiedHead}}
-			r.summarize(l, entries, ledger.Report{Head: tt.reportHead}, tt.full, now)
+			report := ledger.Report{Head: tt.reportHead}
+			if tt.broken { // and already reported so: the case that recurs
+				report.Problem = &ledger.Problem{Sequence: 2, What: "is missing"}
+				l.Status.Conditions = []metav1.Condition{{Type: VerifiedCondition, Status: metav1.ConditionFalse, Reason: ReasonChainBroken, Message: report.Problem.Error()}}
+			}
+			r.summarize(l, entries, report, tt.full, now)
 			if got := l.Status.LastVerified; got == nil || !got.Time.Equal(tt.want) {
 				t.Errorf("lastVerified = %v, want %v", got, tt.want)
 			}
-			if l.Status.VerifiedSequence != tt.reportHead {
+			if report.Problem == nil && l.Status.VerifiedSequence != tt.reportHead {
 				t.Errorf("verifiedSequence = %d, want %d", l.Status.VerifiedSequence, tt.reportHead)
 			}
 		})

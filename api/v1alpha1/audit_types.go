@@ -252,8 +252,9 @@ type AuditLedgerStatus struct {
 	// verifiedSequence is the newest entry up to which the chain was verified.
 	// +optional
 	VerifiedSequence int64 `json:"verifiedSequence,omitempty"`
-	// lastVerified is when Amber last verified something new: entries past verifiedSequence,
-	// or the whole chain (every --audit-full-verify-interval, 10 minutes by default).
+	// lastVerified is when Amber last verified something new and found it sound: entries
+	// past verifiedSequence, or the whole chain (every --audit-full-verify-interval, 10
+	// minutes by default).
 	// +optional
 	LastVerified *metav1.Time `json:"lastVerified,omitempty"`
 	// conditions: Verified is True when the chain and its checkpoints verify, False with the
