@@ -92,7 +92,7 @@ docker-build: ## Build the manager image (needs a Docker engine, which the devel
 ##@ Control plane
 
 .PHONY: controlplane
-controlplane: ## Build kube-apiserver, etcd, kubectl, kwok, … from source (about 15 minutes cold).
+controlplane: ## Build kube-apiserver, etcd, kubectl, kwok, … from source (20 to 30 minutes cold).
 	@hack/controlplane/build.sh >/dev/null
 
 .PHONY: controlplane-mod

@@ -84,7 +84,7 @@ YAML
 up() {
   local bin
   if ! bin=$("$here/controlplane/build.sh" 2>/dev/null); then :; fi
-  [ -x "${bin:-}/kube-apiserver" ] || { log "first run: building the control plane from source (about 15 minutes)"; bin=$("$here/controlplane/build.sh"); }
+  [ -x "${bin:-}/kube-apiserver" ] || { log "first run: building the control plane from source (20 to 30 minutes)"; bin=$("$here/controlplane/build.sh"); }
   "$here/cluster.sh" up
   export KUBECONFIG="$kubeconfig"
   local kubectl="$bin/kubectl"

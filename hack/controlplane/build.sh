@@ -85,7 +85,7 @@ build_kube() {
     version_flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   done
   log "building Kubernetes ${KUBERNETES_VERSION} and etcd ${ETCD_VERSION} from source into $bin"
-  log "a cold build takes about 15 minutes on 2 cores; later runs reuse the cache"
+  log "a cold build takes 20 to 30 minutes on 2 cores; later runs reuse the cache"
   (
     cd "$here"
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w${version_flags}" -o "$staging/" \
