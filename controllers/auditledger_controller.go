@@ -303,10 +303,10 @@ func (r *AuditLedgerReconciler) summarize(l *gdprv1alpha1.AuditLedger, entries [
 		}
 	}
 	slices.Reverse(status.Checkpoints)
-	// lastVerified moves when verification covered something new: the whole chain, or
+	// lastVerified moves when verification found something new sound: the whole chain, or
 	// entries past the verified head. Stamping every reconcile would make each one a status
-	// write, for every ledger, all the time.
-	// A broken chain is verified in full on every reconcile; it keeps the time it last verified.
+	// write, for every ledger, all the time; a broken chain, verified in full on every
+	// reconcile, keeps the time it last verified.
 	if report.Problem == nil && (full || status.LastVerified == nil || report.Head != status.VerifiedSequence) {
 		status.LastVerified = &metav1.Time{Time: now.Truncate(time.Second)}
 	}
