@@ -182,11 +182,11 @@ var _ = Describe("Audit ledger of a workload", func() {
 				switch e.Spec.IdempotencyKey {
 				case string(stray.UID) + "/PodCreated":
 					g.Expect(e.Spec.Recovered).To(BeTrue())
-					g.Expect(e.Spec.Reason).To(Equal(ReasonFoundRunning))
+					g.Expect(e.Spec.Reason).To(Equal(string(gdprv1alpha1.AuditReasonFoundRunning)))
 				case string(victim.UID) + "/PodDeleted":
 					if e.Spec.Reason != "ScalingDown" { // the stray made one pod too many
 						g.Expect(e.Spec.Recovered).To(BeTrue())
-						g.Expect(e.Spec.Reason).To(BeElementOf(ReasonDeletionObserved, ReasonFoundGone))
+						g.Expect(e.Spec.Reason).To(BeElementOf(string(gdprv1alpha1.AuditReasonDeletionObserved), string(gdprv1alpha1.AuditReasonFoundGone)))
 					}
 				}
 			}

@@ -124,7 +124,7 @@ var _ = Describe("Drift", func() {
 		detected := driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))[0]
 		Expect(detected.Spec.Actor).To(Equal(actors.Record("kubectl-edit")), "the field manager that made the change, pseudonymised")
 		Expect(detected.Spec.Message).To(ContainSubstring("spec.containers[0].image"))
-		Expect(eventReasons(ctx, ns)).To(ContainElements(EventDriftDetected, EventPodReplaced))
+		Expect(eventReasons(ctx, ns)).To(ContainElements(gdprv1alpha1.EventDriftDetected, gdprv1alpha1.EventPodReplaced))
 	})
 
 	It("replaces a pod that got an ephemeral debug container", func(ctx SpecContext) {

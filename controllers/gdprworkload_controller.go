@@ -29,8 +29,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -46,40 +44,11 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/audit"
-	"github.com/amber-gdpr/amber/internal/drift"
+	"github.com/amber-gdpr/amber/internal/failure"
 	"github.com/amber-gdpr/amber/internal/pin"
 	"github.com/amber-gdpr/amber/internal/podplan"
 	"github.com/amber-gdpr/amber/internal/revision"
 )
-
-// Event reasons; stable, so that users can filter on them.
-const (
-	EventPodCreated      = "PodCreated"
-	EventPodDeleted      = "PodDeleted"
-	EventPodRejected     = "PodRejected"
-	EventPodCreateFailed = "PodCreateFailed"
-	EventPodDeleteFailed = "PodDeleteFailed"
-)
-
-// rolloutBounds resolves spec.strategy against the desired number of pods: surge rounds up,
-// unavailable down, as for Deployments.
-func rolloutBounds(w *gdprv1alpha1.GDPRWorkload, replicas int) (surge, unavailable int) {
-	one, zero := intstr.FromInt32(1), intstr.FromInt32(0)
-	surgeValue, unavailableValue := &one, &zero
-	if w.Spec.Strategy.MaxSurge != nil {
-		surgeValue = w.Spec.Strategy.MaxSurge
-	}
-	if w.Spec.Strategy.MaxUnavailable != nil {
-		unavailableValue = w.Spec.Strategy.MaxUnavailable
-	}
-	// The CRD's validation admits only numbers and percentages, so these cannot fail.
-	surge, _ = intstr.GetScaledValueFromIntOrPercent(surgeValue, replicas, true)
-	unavailable, _ = intstr.GetScaledValueFromIntOrPercent(unavailableValue, replicas, false)
-	if surge == 0 && unavailable == 0 {
-		surge = 1 // both rounded to 0 (percentages of few pods): still let the rollout move
-	}
-	return surge, unavailable
-}
 
 // pendingRecheck is how soon a workload is looked at again while pods it created or deleted
 // have not shown up in the cache: normally the watch event arrives first.
@@ -93,14 +62,15 @@ const reconcileTimeout = time.Minute
 const statusConflictRecheck = 100 * time.Millisecond
 
 // GDPRWorkloadReconciler keeps the pods of each GDPRWorkload as declared: it creates missing
-// pods, deletes surplus ones and replaces pods of an older template revision.
+// pods, deletes surplus ones and replaces pods of an older template revision or that drifted.
 type GDPRWorkloadReconciler struct {
 	client.Client
 	Scheme   *runtime.Scheme
 	Recorder recorder.EventRecorder
 	// APIReader reads around the cache, to confirm that a pod the cache no longer shows is gone.
 	APIReader client.Reader
-	// Ledger records what happens to each workload and its pods in the workload's audit ledger.
+	// Ledger records what happens to each workload and its pods in the workload's audit
+	// ledger. A reconcile appends only through its scope's workloadLedger, which keeps order.
 	Ledger *audit.Writer
 	// Actors says how the people and tools that change workloads appear in the ledger.
 	Actors audit.Actors
@@ -120,59 +90,6 @@ type GDPRWorkloadReconciler struct {
 	statusWrites    statusWrites
 }
 
-// workloadScope carries what one reconcile of one workload learns, from phase to phase.
-type workloadScope struct {
-	workload *gdprv1alpha1.GDPRWorkload
-	// templateHash identifies the template as the user wrote it.
-	templateHash string
-	// revisions is the workload's history.
-	revisions []revision.Revision
-	// current is the revision pods are made from: the template's, or while that cannot be
-	// pinned the one the workload last fully ran; revision is its ID, "" when there is none.
-	current  revision.Revision
-	revision string
-	// pinning is set while the template's images are not pinned; hold keeps the pods as they
-	// are meanwhile.
-	pinning *pinning
-	hold    bool
-	// refreshErr is why a refresh of the pinned tags failed.
-	refreshErr error
-	// requeueAfter is when to look at the workload again, 0 for no particular time.
-	requeueAfter time.Duration
-	pods         []corev1.Pod
-	planned      []podplan.Pod
-	plan         podplan.Plan
-	// escaped are pods Amber created that lost their workload label or controller reference:
-	// the cache no longer shows them as the workload's, but they still run.
-	escaped []corev1.Pod
-	// drifted holds what changed on each drifted pod, by UID, for pods and escaped pods.
-	drifted map[types.UID]driftedPod
-	// replacedBy names, by drifted pod, the fresh pod made in this reconcile to replace it.
-	replacedBy map[string]string
-	// driftPaths holds the changed fields of pods found drifted in this reconcile, by name.
-	driftPaths map[string][]string
-	// driftRecords answers once the drift found in this reconcile is in the ledger.
-	driftRecords chan error
-	// rateLimited is set when a drifted pod waits for the workload's replacement budget.
-	rateLimited bool
-	// stalled is set when the workload cannot progress without a change by a person.
-	stalled *stall
-	// pending is true while created or deleted pods have not shown up in the cache.
-	pending bool
-}
-
-// requeue asks for the workload to be reconciled again after d at the latest.
-func (s *workloadScope) requeue(d time.Duration) {
-	if d > 0 && (s.requeueAfter == 0 || d < s.requeueAfter) {
-		s.requeueAfter = d
-	}
-}
-
-type stall struct {
-	reason  string
-	message string
-}
-
 // +kubebuilder:rbac:groups=gdpr.amber.dev,resources=gdprworkloads,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=gdpr.amber.dev,resources=gdprworkloads/finalizers,verbs=update
 // +kubebuilder:rbac:groups=gdpr.amber.dev,resources=gdprworkloads/status,verbs=get;update;patch
@@ -186,13 +103,13 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	workload := &gdprv1alpha1.GDPRWorkload{}
 	if err := r.Get(ctx, req.NamespacedName, workload); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.expectations.forget(req.NamespacedName)
-			r.pinner.forget(req.NamespacedName)
+			r.forgetWorkload(req.NamespacedName, "")
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	now := time.Now()
 	if !workload.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, workload)
+		return r.reconcileDelete(ctx, workload, now)
 	}
 	// The finalizer goes on before anything else happens: without it the workload could be
 	// gone before its deletion, the last entry of its history, is recorded.
@@ -204,10 +121,11 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		}
 	}
 
-	scope := &workloadScope{workload: workload}
+	scope := &workloadScope{workload: workload, now: now, ledger: newWorkloadLedger(r.Ledger, workload)}
 	base := workload.DeepCopy()
+	var outcome error
 	defer func() {
-		summarizeStatus(scope, retErr)
+		summarizeStatus(scope, outcome)
 		if equality.Semantic.DeepEqual(base.Status, workload.Status) && r.statusWrites.skippable(workload) {
 			return // nothing to write: every write costs the API server, and there are many reconciles
 		}
@@ -227,35 +145,86 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		}
 	}()
 
+	err := r.reconcilePhases(ctx, scope)
+	// Nothing the reconcile started outlives it.
+	err = errors.Join(err, scope.ledger.wait())
+	outcome = outcomeOf(scope, err)
+	return resultOf(scope, outcome)
+}
+
+// reconcilePhases runs the phases of a reconcile in order, until the first error.
+func (r *GDPRWorkloadReconciler) reconcilePhases(ctx context.Context, scope *workloadScope) error {
 	for _, phase := range []func(context.Context, *workloadScope) error{
 		r.hashTemplate,
 		r.recordWorkload,
-		r.pinRevision,
 		r.observePods,
+		r.pinRevision,
 		r.recordObservedPods,
 		r.detectDrift,
 		r.planPods,
 		r.reconcilePods,
-		// Every phase after this one may write to the ledger: the drift found must be in first.
-		func(_ context.Context, scope *workloadScope) error { return scope.awaitDriftRecords() },
 		r.repairEscaped,
 		r.tallyDrift,
 		r.recordRollout,
 		r.pruneRevisions,
 	} {
 		if err := phase(ctx, scope); err != nil {
-			_ = scope.awaitDriftRecords() // nothing outlives the reconcile
-			return ctrl.Result{}, err
+			return err
 		}
 	}
-	if scope.pending {
+	if scope.pods.pending {
 		scope.requeue(pendingRecheck)
+	}
+	return nil
+}
+
+// outcomeOf classifies how the reconcile ended: a stalling failure (the API server refused
+// the template's pods, a drift loop, a pin only a person can unblock) wins over any other
+// error; then an error that is retried; then a pin that waits for a registry.
+func outcomeOf(scope *workloadScope, err error) error {
+	if failure.StallingOf(err) != nil {
+		return err
+	}
+	if scope.drift.looping {
+		return failure.Stall(gdprv1alpha1.ReasonDriftLoop, errors.New(driftLoopMessage(scope.drift.repeated, scope.drift.loopPaths)))
+	}
+	if err != nil {
+		return err
+	}
+	if blocked := scope.pin.choice.Blocked; blocked != nil && scope.pin.held() {
+		reason := string(revision.ReasonOf(blocked))
+		message := fmt.Sprintf("no pod of the new template is made until its images are pinned; pods already running are kept: %v", blocked)
+		if revision.Stalls(blocked) {
+			return failure.Stall(reason, errors.New(message)) // only a change to the workload helps
+		}
+		return failure.Wait(reason, errors.New(message+" (retrying)"), scope.pin.choice.RecheckAfter)
+	}
+	return nil
+}
+
+// resultOf says when the workload is reconciled again. A stalled workload is not, unless
+// its own pods are still on the way (their watch events wake it anyway; the recheck covers
+// one that is missed): retrying would meet the same wall, once a second for every such
+// workload. Its spec changing, or a pod of its changing, wakes it.
+func resultOf(scope *workloadScope, outcome error) (ctrl.Result, error) {
+	if waiting := failure.WaitingOf(outcome); waiting != nil {
+		scope.requeue(waiting.RetryAfter)
+		return ctrl.Result{RequeueAfter: scope.requeueAfter}, nil
+	}
+	if failure.StallingOf(outcome) != nil {
+		if scope.requeueAfter > 0 {
+			return ctrl.Result{RequeueAfter: scope.requeueAfter}, nil
+		}
+		return ctrl.Result{}, reconcile.TerminalError(outcome)
+	}
+	if outcome != nil {
+		return ctrl.Result{}, outcome
 	}
 	return ctrl.Result{RequeueAfter: scope.requeueAfter}, nil
 }
 
 func (r *GDPRWorkloadReconciler) hashTemplate(_ context.Context, scope *workloadScope) error {
-	hash, err := podplan.Revision(&scope.workload.Spec.Template)
+	hash, err := podplan.TemplateHash(&scope.workload.Spec.Template)
 	if err != nil {
 		return fmt.Errorf("hash pod template: %w", err)
 	}
@@ -263,135 +232,17 @@ func (r *GDPRWorkloadReconciler) hashTemplate(_ context.Context, scope *workload
 	return nil
 }
 
-// observePods lists the workload's pods from the cache.
-func (r *GDPRWorkloadReconciler) observePods(ctx context.Context, scope *workloadScope) error {
-	w := scope.workload
-	list := &corev1.PodList{}
-	if err := r.List(ctx, list, ofWorkload(w)...); err != nil {
-		return fmt.Errorf("list pods: %w", err)
+// forgetWorkload drops what this process keeps in memory of a workload that is gone. uid is
+// "" when only the name is known (the workload was not found): its UID-keyed state went
+// when its deletion was handled, as the finalizer makes sure.
+func (r *GDPRWorkloadReconciler) forgetWorkload(key types.NamespacedName, uid types.UID) {
+	r.expectations.forget(key)
+	r.pinner.forget(key)
+	if uid != "" {
+		r.drift.forgetWorkload(uid)
+		r.statusWrites.forget(uid)
+		r.recentRevisions.forget(uid)
 	}
-	scope.pods = scope.pods[:0]
-	planned := make([]podplan.Pod, 0, len(list.Items))
-	for i := range list.Items {
-		if ownedBy(&list.Items[i], w) {
-			scope.pods = append(scope.pods, list.Items[i])
-			planned = append(planned, planPod(&list.Items[i]))
-		}
-	}
-	scope.planned, scope.pending = r.expectations.reconcile(client.ObjectKeyFromObject(w), scope.pods, planned, time.Now())
-	return nil
-}
-
-// planPods decides which pods to create and delete.
-func (r *GDPRWorkloadReconciler) planPods(_ context.Context, scope *workloadScope) error {
-	w := scope.workload
-	replicas := int(desiredReplicas(w))
-	surge, unavailable := rolloutBounds(w, replicas)
-	scope.plan = podplan.Decide(podplan.Desired{Replicas: replicas, Revision: scope.revision, MaxSurge: surge, MaxUnavailable: unavailable, Hold: scope.hold}, scope.planned)
-	if scope.revision == "" {
-		scope.plan.Create = 0 // nothing is pinned yet: no pod can be made
-	}
-	return nil
-}
-
-// reconcilePods carries out the plan: deletions first, so that a pod being replaced frees its
-// place (and its quota) for the new one.
-func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workloadScope) error {
-	w := scope.workload
-	key := client.ObjectKeyFromObject(w)
-	log := ctrl.LoggerFrom(ctx)
-	// Drifted pods deleted here are recorded as replaced once their replacement exists:
-	// under ReplaceImmediately it is made below.
-	var replaced []*corev1.Pod
-	byName := make(map[string]*corev1.Pod, len(scope.pods))
-	for i := range scope.pods {
-		byName[scope.pods[i].Name] = &scope.pods[i]
-	}
-
-	for _, name := range scope.plan.Delete {
-		pod, ok := byName[name]
-		if !ok {
-			continue // created moments ago and not in the cache yet: the next reconcile sees it
-		}
-		log.Info("Deleting pod", "pod", klog.KObj(pod), "phase", scope.plan.Phase)
-		err := r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID})
-		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-			r.Recorder.Eventf(w, pod, corev1.EventTypeWarning, EventPodDeleteFailed, "DeletePod", "Deleting pod %s failed: %v", pod.Name, err)
-			return fmt.Errorf("delete pod %s: %w", pod.Name, err)
-		}
-		r.expectations.deleted(key, pod.UID, time.Now())
-		scope.pending = true
-		if err == nil {
-			if err := scope.awaitDriftRecords(); err != nil {
-				return err
-			}
-			_, drifted := scope.drifted[pod.UID]
-			reason := deletionReason(pod, scope.revision)
-			if drifted {
-				reason = ReasonDrifted
-			}
-			r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, EventPodDeleted, "DeletePod", "Deleted pod %s (%s)", pod.Name, reason)
-			if err := r.recordPodDeleted(ctx, w, pod, reason, false); err != nil {
-				return err
-			}
-			if drifted {
-				replaced = append(replaced, pod)
-			}
-		}
-	}
-
-	scope.replacedBy = map[string]string{}
-	for range scope.plan.Create {
-		pod, err := newPod(w, scope.current)
-		if err != nil {
-			return err
-		}
-		old := scope.replacementFor()
-		if old != "" {
-			if pod.Annotations == nil {
-				pod.Annotations = map[string]string{}
-			}
-			pod.Annotations[ReplacesAnnotation] = old
-		}
-		log.Info("Creating pod", "revision", scope.revision, "phase", scope.plan.Phase)
-		if err := r.Create(ctx, pod, client.FieldOwner(fieldOwner)); err != nil {
-			return r.podCreateFailed(scope, err)
-		}
-		// What the API server admitted, its mutating admission included, is the baseline
-		// drift is measured against.
-		r.drift.setBaseline(pod.UID, drift.BaselineOf(pod))
-		if old != "" {
-			scope.replacedBy[old] = pod.Name
-		}
-		if err := scope.awaitDriftRecords(); err != nil {
-			return err
-		}
-		r.expectations.created(key, pod.Name, scope.revision, time.Now())
-		scope.pending = true
-		r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, EventPodCreated, "CreatePod", "Created pod %s (revision %s)", pod.Name, scope.revision)
-		if err := r.recordPodCreated(ctx, w, pod, string(scope.plan.Phase), false); err != nil {
-			return err
-		}
-	}
-	for _, pod := range replaced {
-		if err := r.recordReplaced(ctx, scope, pod); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// podCreateFailed classifies a refused pod: one the API server finds invalid will be refused
-// again until the template changes, so the workload stalls instead of retrying in a loop.
-func (r *GDPRWorkloadReconciler) podCreateFailed(scope *workloadScope, err error) error {
-	w := scope.workload
-	if apierrors.IsInvalid(err) {
-		scope.stalled = &stall{reason: gdprv1alpha1.ReasonPodRejected, message: fmt.Sprintf("the API server refused a pod made from spec.template: %v", err)}
-		r.Recorder.Eventf(w, nil, corev1.EventTypeWarning, EventPodRejected, "CreatePod", "The API server refused a pod made from spec.template: %v", err)
-		return reconcile.TerminalError(fmt.Errorf("create pod: %w", err))
-	}
-	r.Recorder.Eventf(w, nil, corev1.EventTypeWarning, EventPodCreateFailed, "CreatePod", "Creating a pod failed: %v", err)
-	return fmt.Errorf("create pod: %w", err)
 }
 
 // workloadIndex indexes cached pods and ControllerRevisions by the workload label's value.
@@ -439,6 +290,12 @@ func CacheOptions() cache.Options {
 // SetupWithManager registers the reconciler: it runs on changes to a workload's spec and
 // on any change to the pods it controls.
 func (r *GDPRWorkloadReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return r.setupWithManager(mgr, r)
+}
+
+// setupWithManager registers the reconciler with do as what the controller calls: the suite
+// wraps the reconciler to count its reconciles.
+func (r *GDPRWorkloadReconciler) setupWithManager(mgr ctrl.Manager, do reconcile.Reconciler) error {
 	for _, obj := range []client.Object{&corev1.Pod{}, &appsv1.ControllerRevision{}} {
 		if err := mgr.GetFieldIndexer().IndexField(context.Background(), obj, workloadIndex, indexByWorkloadLabel); err != nil {
 			return fmt.Errorf("index %T by workload: %w", obj, err)
@@ -462,5 +319,5 @@ func (r *GDPRWorkloadReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// (and its ledger) forever; the timeout turns that into an error that is retried.
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles, ReconciliationTimeout: reconcileTimeout}).
 		Named("gdprworkload").
-		Complete(r)
+		Complete(do)
 }

@@ -243,7 +243,7 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 			"kstatus: Reconciling is removed once converged")
 		Expect(meta.FindStatusCondition(got.Status.Conditions, gdprv1alpha1.StalledCondition)).To(BeNil())
 
-		Eventually(func() []string { return eventReasons(ctx, ns) }, timeout, interval).Should(ContainElement(EventPodCreated))
+		Eventually(func() []string { return eventReasons(ctx, ns) }, timeout, interval).Should(ContainElement(gdprv1alpha1.EventPodCreated))
 	})
 
 	It("replaces a deleted pod", func(ctx SpecContext) {
@@ -324,7 +324,7 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 		))
 		Expect(condition(ctx, w, gdprv1alpha1.ReadyCondition)()).To(HaveField("Status", metav1.ConditionFalse))
 		Expect(condition(ctx, w, gdprv1alpha1.ReconcilingCondition)()).To(BeNil(), "kstatus: a stalled workload is not Reconciling")
-		Eventually(func() []string { return eventReasons(ctx, ns) }, timeout, interval).Should(ContainElement(EventPodRejected))
+		Eventually(func() []string { return eventReasons(ctx, ns) }, timeout, interval).Should(ContainElement(gdprv1alpha1.EventPodRejected))
 
 		By("fixing the template, the workload recovers")
 		changeSpec(ctx, w, func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.Template.Spec.Containers[0].Name = "app" })

@@ -18,7 +18,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -34,146 +33,79 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
-	"github.com/amber-gdpr/amber/internal/pin"
 	"github.com/amber-gdpr/amber/internal/revision"
-)
-
-// Event reasons of pinning and rollouts.
-const (
-	EventRevisionPinned   = "RevisionPinned"
-	EventRevisionRestored = "RevisionRestored"
-	EventPinningFailed    = "PinningFailed"
 )
 
 // +kubebuilder:rbac:groups=apps,resources=controllerrevisions,verbs=get;list;watch;create;patch;delete
 
-// pinning is what stands between the template and a pinned revision, when something does.
-type pinning struct {
-	// pending is true while the registries are being asked.
-	pending bool
-	// err is why an image could not be pinned, a *pin.Error.
-	err error
-}
-
-// pinRevision chooses the revision pods are made from: the template's recorded revision
-// with its digests when there is one (a rollback restores exactly what ran), otherwise a new
-// revision once every image is pinned. Until then, pods already running are kept as they are.
+// pinRevision chooses the revision pods are made from (revision.Choose decides) and carries
+// the choice out: it asks the registries when the choice needs them, stores a new revision,
+// restores an older one, and records each in the ledger.
 func (r *GDPRWorkloadReconciler) pinRevision(ctx context.Context, scope *workloadScope) error {
 	w := scope.workload
-	revisions, err := r.listRevisions(ctx, w)
+	revisions, err := r.listRevisions(ctx, w, scope.now)
 	if err != nil {
 		return err
 	}
 	scope.revisions = revisions
-	latest, found := revision.Latest(revisions, scope.templateHash)
-	var interval time.Duration
+	facts := revision.Facts{
+		Revisions:          revisions,
+		TemplateHash:       scope.templateHash,
+		AllowedRegistries:  w.Spec.ImagePolicy.AllowedRegistries,
+		CurrentRevision:    w.Status.CurrentRevision,
+		PodsAtTemplateHash: podsAtRevision(scope.pods.owned, scope.templateHash),
+		Now:                scope.now,
+	}
 	if w.Spec.ImagePolicy.RefreshInterval != nil {
-		interval = w.Spec.ImagePolicy.RefreshInterval.Duration
+		facts.RefreshInterval = w.Spec.ImagePolicy.RefreshInterval.Duration
 	}
-	now := time.Now()
-	if found && !revision.RefreshDue(latest, interval, now) {
-		if interval > 0 {
-			scope.requeue(latest.CheckedAt.Add(interval).Sub(now))
-		}
-		return r.useAllowedRevision(ctx, scope, latest)
-	}
-
-	keychain, err := r.pullKeychain(ctx, w)
-	if err != nil {
-		return err
-	}
-	result := r.pinner.pin(w, scope.templateHash, revision.Images(&w.Spec.Template), keychain)
-	switch {
-	case found && pinReason(result.err) == pin.RegistryNotAllowed:
-		return r.useAllowedRevision(ctx, scope, latest) // refused there, with the reason
-	case found && (result.pending || result.err != nil):
-		// A refresh that has not answered (or failed) keeps the revision as it is pinned.
-		if result.err != nil {
-			scope.refreshErr = result.err
-			scope.requeue(result.retryAfter)
-		}
-		return r.useAllowedRevision(ctx, scope, latest)
-	case result.pending:
-		scope.pinning = &pinning{pending: true}
-		r.holdAtCurrent(scope)
-		return nil
-	case result.err != nil:
-		scope.pinning = &pinning{err: result.err}
-		scope.requeue(result.retryAfter)
-		r.holdAtCurrent(scope)
-		return r.recordPinningFailed(ctx, scope, result.err)
-	}
-
-	if found && revision.SameDigests(latest.Pins, result.pins) {
-		scope.requeue(interval)
-		if err := r.markRefreshed(ctx, w, latest, now); err != nil {
+	var resolution *revision.Resolution
+	if revision.NeedsResolution(facts) {
+		keychain, err := r.pullKeychain(ctx, w)
+		if err != nil {
 			return err
 		}
-		return r.useRevision(ctx, scope, latest)
+		result := r.pinner.pin(w, scope.templateHash, revision.Images(&w.Spec.Template), keychain)
+		resolution = &revision.Resolution{Pins: result.pins, Pending: result.pending, Err: result.err, RetryAfter: result.retryAfter}
 	}
-	// The same bytes pinned before for this template (a tag that moved back): that revision.
-	if earlier, ok := revision.FindPinned(revisions, scope.templateHash, result.pins); ok {
-		return r.useRevision(ctx, scope, earlier)
-	}
-	// The first revision of a template is named by its hash alone, unless pods already carry
-	// that name: its ControllerRevision was deleted, and what they run may not be what the
-	// registry serves now, so the new pins get a name of their own and replace them.
-	id := scope.templateHash
-	taken, err := r.podsAtRevision(ctx, w, id)
-	if err != nil {
-		return err
-	}
-	if found || taken {
-		id = revision.ID(scope.templateHash, result.pins, false)
-	}
-	if existing, ok := revision.Find(revisions, id); ok {
-		return r.useRevision(ctx, scope, existing)
-	}
-	rev, err := r.createRevision(ctx, scope, id, result.pins)
-	if err != nil {
-		return err
-	}
-	scope.requeue(interval)
-	return r.useRevision(ctx, scope, rev)
-}
+	choice := revision.Choose(facts, resolution)
+	scope.pin.choice = choice
+	scope.requeue(choice.RecheckAfter)
 
-// useAllowedRevision uses a recorded revision if its images are still within the
-// workload's allowed registries, which may have been narrowed since it was pinned.
-func (r *GDPRWorkloadReconciler) useAllowedRevision(ctx context.Context, scope *workloadScope, rev revision.Revision) error {
-	if err := disallowedPin(scope.workload, rev); err != nil {
-		scope.pinning = &pinning{err: err}
-		r.holdAtCurrent(scope)
-		return r.recordPinningFailed(ctx, scope, err)
+	switch choice.Action {
+	case revision.Hold:
+		scope.pin.run = choice.Revision
+		if choice.Blocked != nil {
+			return r.recordPinningFailed(ctx, scope, choice.Blocked)
+		}
+		return nil
+	case revision.Create:
+		rev, err := r.createRevision(ctx, scope, choice.ID, choice.Pins)
+		if err != nil {
+			return err
+		}
+		return r.runRevision(ctx, scope, rev)
 	}
-	return r.useRevision(ctx, scope, rev)
-}
-
-// disallowedPin refuses a revision with an image outside the workload's allowed registries.
-func disallowedPin(w *gdprv1alpha1.GDPRWorkload, rev revision.Revision) error {
-	for _, p := range rev.Pins {
-		if !pin.Allowed(p.Image, w.Spec.ImagePolicy.AllowedRegistries) {
-			return &pin.Error{Image: p.Image, Reason: pin.RegistryNotAllowed, Err: errors.New("it is not in spec.imagePolicy.allowedRegistries")}
+	if choice.MarkRefreshed {
+		if err := r.markRefreshed(ctx, w, choice.Revision, scope.now); err != nil {
+			return err
 		}
 	}
-	return nil
+	return r.runRevision(ctx, scope, choice.Revision)
 }
 
-// podsAtRevision reports whether a pod of the workload carries revision id.
-func (r *GDPRWorkloadReconciler) podsAtRevision(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, id string) (bool, error) {
-	list := &corev1.PodList{}
-	if err := r.List(ctx, list, ofWorkload(w, client.MatchingLabels{gdprv1alpha1.RevisionLabel: id})...); err != nil {
-		return false, fmt.Errorf("list pods: %w", err)
-	}
-	for i := range list.Items {
-		if ownedBy(&list.Items[i], w) {
-			return true, nil
+// podsAtRevision reports whether one of pods carries revision id.
+func podsAtRevision(pods []corev1.Pod, id string) bool {
+	for i := range pods {
+		if pods[i].Labels[gdprv1alpha1.RevisionLabel] == id {
+			return true
 		}
 	}
-	return false, nil
+	return false
 }
 
 // listRevisions reads the workload's ControllerRevisions from the cache.
-func (r *GDPRWorkloadReconciler) listRevisions(ctx context.Context, w *gdprv1alpha1.GDPRWorkload) ([]revision.Revision, error) {
+func (r *GDPRWorkloadReconciler) listRevisions(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, now time.Time) ([]revision.Revision, error) {
 	list := &appsv1.ControllerRevisionList{}
 	if err := r.List(ctx, list, ofWorkload(w)...); err != nil {
 		return nil, fmt.Errorf("list revisions: %w", err)
@@ -189,7 +121,7 @@ func (r *GDPRWorkloadReconciler) listRevisions(ctx context.Context, w *gdprv1alp
 		}
 		revisions = append(revisions, rev)
 	}
-	return r.recentRevisions.overlay(w.UID, revisions, time.Now()), nil
+	return r.recentRevisions.overlay(w.UID, revisions, now), nil
 }
 
 // createRevision stores a newly pinned revision. When it exists already (the cache had not
@@ -216,15 +148,16 @@ func (r *GDPRWorkloadReconciler) createRevision(ctx context.Context, scope *work
 	if err != nil {
 		return revision.Revision{}, err
 	}
-	r.recentRevisions.wrote(scope.workload.UID, rev, time.Now())
+	r.recentRevisions.wrote(scope.workload.UID, rev, scope.now)
 	scope.revisions = append(scope.revisions, rev)
 	return rev, nil
 }
 
-// useRevision makes rev the revision new pods are made from. A revision that is not the
+// runRevision makes rev the revision new pods are made from. A revision that is not the
 // newest is restored: it gets the next number, so the history shows it ran again.
-func (r *GDPRWorkloadReconciler) useRevision(ctx context.Context, scope *workloadScope, rev revision.Revision) error {
-	if next := revision.NextNumber(scope.revisions); rev.Number != next-1 {
+func (r *GDPRWorkloadReconciler) runRevision(ctx context.Context, scope *workloadScope, rev revision.Revision) error {
+	if revision.NeedsRestore(scope.revisions, rev) {
+		next := revision.NextNumber(scope.revisions)
 		patch := client.MergeFrom(&appsv1.ControllerRevision{})
 		cr := &appsv1.ControllerRevision{ObjectMeta: metav1.ObjectMeta{Namespace: scope.workload.Namespace, Name: rev.Name}, Revision: next}
 		if err := r.Patch(ctx, cr, patch); err != nil {
@@ -236,9 +169,9 @@ func (r *GDPRWorkloadReconciler) useRevision(ctx context.Context, scope *workloa
 			}
 		}
 		rev.Number = next
-		r.recentRevisions.wrote(scope.workload.UID, rev, time.Now())
+		r.recentRevisions.wrote(scope.workload.UID, rev, scope.now)
 	}
-	scope.revision, scope.current = rev.ID, rev
+	scope.pin.run = rev
 	return r.recordRevision(ctx, scope, rev)
 }
 
@@ -279,6 +212,13 @@ func (c *recentRevisions) wrote(workload types.UID, rev revision.Revision, now t
 	}
 }
 
+// forget drops what is remembered of a deleted workload.
+func (c *recentRevisions) forget(workload types.UID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.written, workload)
+}
+
 // overlay completes revisions listed from the cache with those written since, and forgets
 // what the cache has caught up with or what is older than expectationTTL.
 func (c *recentRevisions) overlay(workload types.UID, listed []revision.Revision, now time.Time) []revision.Revision {
@@ -302,16 +242,6 @@ func (c *recentRevisions) overlay(workload types.UID, listed []revision.Revision
 	return listed
 }
 
-// holdAtCurrent keeps the pods as they are while the template's revision cannot be pinned:
-// a pod that goes missing is replaced from the revision the workload last fully ran.
-func (r *GDPRWorkloadReconciler) holdAtCurrent(scope *workloadScope) {
-	scope.hold = true
-	scope.revision, scope.current = "", revision.Revision{}
-	if rev, ok := revision.Find(scope.revisions, scope.workload.Status.CurrentRevision); ok && disallowedPin(scope.workload, rev) == nil {
-		scope.revision, scope.current = rev.ID, rev
-	}
-}
-
 // markRefreshed notes on a revision that a refresh found its tags where they were pinned.
 func (r *GDPRWorkloadReconciler) markRefreshed(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, rev revision.Revision, at time.Time) error {
 	cr := &appsv1.ControllerRevision{ObjectMeta: metav1.ObjectMeta{Namespace: w.Namespace, Name: rev.Name}}
@@ -328,14 +258,14 @@ func (r *GDPRWorkloadReconciler) pruneRevisions(ctx context.Context, scope *work
 	w := scope.workload
 	// The revision the workload last fully ran is kept as the fallback while a new one cannot
 	// be pinned; once no pod of another revision is left, that is the one pods are made from.
-	inUse := map[string]bool{scope.revision: true}
+	inUse := map[string]bool{scope.revisionID(): true}
 	outdated := false
-	for i := range scope.pods {
-		rev := scope.pods[i].Labels[gdprv1alpha1.RevisionLabel]
+	for i := range scope.pods.owned {
+		rev := scope.pods.owned[i].Labels[gdprv1alpha1.RevisionLabel]
 		inUse[rev] = true
-		outdated = outdated || rev != scope.revision
+		outdated = outdated || rev != scope.revisionID()
 	}
-	if outdated || scope.hold {
+	if outdated || scope.pin.held() {
 		inUse[w.Status.CurrentRevision] = true
 	}
 	limit := 10
@@ -364,21 +294,21 @@ func (r *GDPRWorkloadReconciler) recordRevision(ctx context.Context, scope *work
 		// ControllerRevisions deleted and made again).
 		IdempotencyKey: fmt.Sprintf("%s/revision/%s/%d/%.16s", w.UID, rev.ID, rev.Number, revision.PinsFingerprint(rev.Pins)),
 	}
-	event, message := EventRevisionPinned, ""
+	event, message := gdprv1alpha1.EventRevisionPinned, ""
 	switch {
 	case rev.Restored():
-		entry.Type, entry.Reason = gdprv1alpha1.AuditRevisionRestored, "Rollback"
-		event = EventRevisionRestored
+		entry.Type, entry.Reason = gdprv1alpha1.AuditRevisionRestored, string(gdprv1alpha1.AuditReasonRollback)
+		event = gdprv1alpha1.EventRevisionRestored
 		message = fmt.Sprintf("Revision %s restored as #%d with the digests recorded when it was pinned: %s", rev.ID, rev.Number, describePins(rev.Pins))
 	case rev.ID != rev.TemplateHash:
-		entry.Type, entry.Reason = gdprv1alpha1.AuditRevisionPinned, "TagMoved"
+		entry.Type, entry.Reason = gdprv1alpha1.AuditRevisionPinned, string(gdprv1alpha1.AuditReasonTagMoved)
 		message = fmt.Sprintf("Revision %s (#%d) pinned after a refresh found a tag moved: %s", rev.ID, rev.Number, describePins(rev.Pins))
 	default:
-		entry.Type, entry.Reason = gdprv1alpha1.AuditRevisionPinned, "Pinned"
+		entry.Type, entry.Reason = gdprv1alpha1.AuditRevisionPinned, string(gdprv1alpha1.AuditReasonPinned)
 		message = fmt.Sprintf("Revision %s (#%d) pinned: %s", rev.ID, rev.Number, describePins(rev.Pins))
 	}
 	entry.Message = message
-	written, err := r.Ledger.Append(ctx, w.Namespace, w.Name, entry)
+	written, err := scope.ledger.append(ctx, entry)
 	if err != nil {
 		return err
 	}
@@ -391,8 +321,8 @@ func (r *GDPRWorkloadReconciler) recordRevision(ctx context.Context, scope *work
 // recordPinningFailed records a failure once per template and reason, not at every retry.
 func (r *GDPRWorkloadReconciler) recordPinningFailed(ctx context.Context, scope *workloadScope, failure error) error {
 	w := scope.workload
-	reason := string(pinReason(failure))
-	written, err := r.Ledger.Append(ctx, w.Namespace, w.Name, gdprv1alpha1.AuditEventSpec{
+	reason := string(revision.ReasonOf(failure))
+	written, err := scope.ledger.append(ctx, gdprv1alpha1.AuditEventSpec{
 		Type: gdprv1alpha1.AuditPinningFailed, Reason: reason,
 		Subject:        gdprv1alpha1.AuditSubject{Workload: w.Name, WorkloadUID: string(w.UID), Generation: w.Generation, Revision: scope.templateHash},
 		Actor:          ownActor,
@@ -403,7 +333,7 @@ func (r *GDPRWorkloadReconciler) recordPinningFailed(ctx context.Context, scope 
 		return err
 	}
 	if written {
-		r.Recorder.Eventf(w, nil, corev1.EventTypeWarning, EventPinningFailed, "PinImages", "%v", failure)
+		r.Recorder.Eventf(w, nil, corev1.EventTypeWarning, gdprv1alpha1.EventPinningFailed, "PinImages", "%v", failure)
 	}
 	return nil
 }
@@ -413,31 +343,32 @@ func (r *GDPRWorkloadReconciler) recordPinningFailed(ctx context.Context, scope 
 func (r *GDPRWorkloadReconciler) recordRollout(ctx context.Context, scope *workloadScope) error {
 	w := scope.workload
 	from := w.Status.CurrentRevision
-	if scope.hold || scope.revision == "" || from == "" || from == scope.revision {
+	to := scope.revisionID()
+	if scope.pin.held() || to == "" || from == "" || from == to {
 		return nil
 	}
 	outdated := 0
-	for i := range scope.pods {
-		if scope.pods[i].DeletionTimestamp == nil && scope.pods[i].Labels[gdprv1alpha1.RevisionLabel] != scope.revision {
+	for i := range scope.pods.owned {
+		if scope.pods.owned[i].DeletionTimestamp == nil && scope.pods.owned[i].Labels[gdprv1alpha1.RevisionLabel] != to {
 			outdated++
 		}
 	}
-	key := fmt.Sprintf("%s/rollout/%s/%d", w.UID, scope.revision, scope.current.Number)
-	subject := gdprv1alpha1.AuditSubject{Workload: w.Name, WorkloadUID: string(w.UID), Generation: w.Generation, Revision: scope.revision}
-	if _, err := r.Ledger.Append(ctx, w.Namespace, w.Name, gdprv1alpha1.AuditEventSpec{
-		Type: gdprv1alpha1.AuditRolloutStarted, Reason: "NewRevision", Subject: subject, Actor: ownActor,
+	key := fmt.Sprintf("%s/rollout/%s/%d", w.UID, to, scope.pin.run.Number)
+	subject := gdprv1alpha1.AuditSubject{Workload: w.Name, WorkloadUID: string(w.UID), Generation: w.Generation, Revision: to}
+	if _, err := scope.ledger.append(ctx, gdprv1alpha1.AuditEventSpec{
+		Type: gdprv1alpha1.AuditRolloutStarted, Reason: string(gdprv1alpha1.AuditReasonNewRevision), Subject: subject, Actor: ownActor,
 		IdempotencyKey: key + "/started",
-		Message:        fmt.Sprintf("Replacing the pods of revision %s with pods of revision %s", from, scope.revision),
+		Message:        fmt.Sprintf("Replacing the pods of revision %s with pods of revision %s", from, to),
 	}); err != nil {
 		return err
 	}
 	if outdated > 0 {
 		return nil
 	}
-	_, err := r.Ledger.Append(ctx, w.Namespace, w.Name, gdprv1alpha1.AuditEventSpec{
-		Type: gdprv1alpha1.AuditRolloutCompleted, Reason: "AllPodsUpdated", Subject: subject, Actor: ownActor,
+	_, err := scope.ledger.append(ctx, gdprv1alpha1.AuditEventSpec{
+		Type: gdprv1alpha1.AuditRolloutCompleted, Reason: string(gdprv1alpha1.AuditReasonAllPodsUpdated), Subject: subject, Actor: ownActor,
 		IdempotencyKey: key + "/completed",
-		Message:        fmt.Sprintf("Every pod runs revision %s (was %s)", scope.revision, from),
+		Message:        fmt.Sprintf("Every pod runs revision %s (was %s)", to, from),
 	})
 	return err
 }
@@ -453,13 +384,4 @@ func describePins(pins []gdprv1alpha1.PinnedImage) string {
 		parts = append(parts, s)
 	}
 	return strings.Join(parts, "; ")
-}
-
-// pinReason is the condition reason for a pinning failure.
-func pinReason(err error) pin.Reason {
-	var pe *pin.Error
-	if errors.As(err, &pe) {
-		return pe.Reason
-	}
-	return pin.RegistryUnavailable
 }

@@ -351,6 +351,26 @@ var _ = Describe("Image pinning", func() {
 		eventuallyReady(ctx, w, 1)
 	})
 
+	It("does not reconcile a stalled workload again until its spec changes", func(ctx SpecContext) {
+		w := workload(ns, "stalled-quiet", 1, image("pin-quiet/app:1"))
+		w.Spec.ImagePolicy.AllowedRegistries = []string{"registry.example/team"}
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		pinFailure(ctx, w, gdprv1alpha1.ReasonRegistryNotAllowed)
+		Eventually(condition(ctx, w, gdprv1alpha1.StalledCondition), timeout, interval).Should(HaveField("Reason", gdprv1alpha1.ReasonRegistryNotAllowed))
+		key := client.ObjectKeyFromObject(w)
+		time.Sleep(time.Second) // the status write's own echo settles
+		before := reconciles.of(key)
+		time.Sleep(10 * time.Second)
+		after := reconciles.of(key)
+		GinkgoWriter.Printf("stalled workload: %d reconciles in 10s (before: %d)\n", after-before, before)
+		Expect(after-before).To(BeNumerically("<=", 1), "a stalled workload is left alone until something it depends on changes")
+
+		changeSpec(ctx, w, func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.ImagePolicy.AllowedRegistries = []string{images.Host + "/pin-quiet"}
+		})
+		eventuallyReady(ctx, w, 1)
+	})
+
 	It("stops making pods from a registry taken off the allowed list, keeping those that run", func(ctx SpecContext) {
 		w := workload(ns, "narrowed", 2, image("pin-narrowed/app:1"))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())

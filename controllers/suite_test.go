@@ -30,6 +30,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -39,6 +40,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/audit"
@@ -102,6 +104,33 @@ const (
 	checkpointInterval = 3 * time.Second
 )
 
+// reconciles counts the workload reconciler's reconciles, by workload.
+var reconciles reconcileCounter
+
+type reconcileCounter struct {
+	mu     sync.Mutex
+	counts map[types.NamespacedName]int
+}
+
+func (c *reconcileCounter) wrap(r reconcile.Reconciler) reconcile.Reconciler {
+	return reconcile.Func(func(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+		c.mu.Lock()
+		if c.counts == nil {
+			c.counts = map[types.NamespacedName]int{}
+		}
+		c.counts[req.NamespacedName]++
+		c.mu.Unlock()
+		return r.Reconcile(ctx, req)
+	})
+}
+
+// of returns how many times the workload was reconciled.
+func (c *reconcileCounter) of(key types.NamespacedName) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts[key]
+}
+
 func TestControllers(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Controller suite")
@@ -145,7 +174,7 @@ var _ = BeforeSuite(func() {
 	writer = audit.NewWriter(mgr.GetClient(), mgr.GetAPIReader(), keys.Signing, checkpointEvery)
 	actors = audit.Actors{Mode: audit.ActorPseudonymous, Key: keys.Pseudonym}
 
-	Expect((&GDPRWorkloadReconciler{
+	workloads := &GDPRWorkloadReconciler{
 		Client:                  mgr.GetClient(),
 		Scheme:                  mgr.GetScheme(),
 		Recorder:                mgr.GetEventRecorder("amber"),
@@ -161,7 +190,8 @@ var _ = BeforeSuite(func() {
 			TTL:        time.Second,
 			FailureTTL: 200 * time.Millisecond,
 		},
-	}).SetupWithManager(mgr)).To(Succeed())
+	}
+	Expect(workloads.setupWithManager(mgr, reconciles.wrap(workloads))).To(Succeed())
 	Expect((&AuditLedgerReconciler{
 		Client:             mgr.GetClient(),
 		Recorder:           mgr.GetEventRecorder("amber"),

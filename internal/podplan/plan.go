@@ -20,6 +20,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 )
 
 // Pod is what a plan needs to know of one observed pod.
@@ -67,7 +69,9 @@ type Desired struct {
 	Hold bool
 }
 
-// Phase says what a plan is doing, for conditions and events.
+// Phase says what a plan is doing, for conditions and events. Every phase but Converged is
+// the Reconciling condition's reason, and the reason of the PodCreated entries it makes:
+// one vocabulary, defined in api/v1alpha1.
 type Phase string
 
 // The phases a plan can be in.
@@ -75,15 +79,15 @@ const (
 	// Converged: the right pods exist and are Ready; nothing to do.
 	Converged Phase = "Converged"
 	// ScalingUp: pods are missing.
-	ScalingUp Phase = "ScalingUp"
+	ScalingUp Phase = gdprv1alpha1.ReasonScalingUp
 	// ScalingDown: there are more pods of the current revision than desired.
-	ScalingDown Phase = "ScalingDown"
+	ScalingDown Phase = gdprv1alpha1.ReasonScalingDown
 	// RollingOut: pods of an older revision are being replaced.
-	RollingOut Phase = "RollingOut"
+	RollingOut Phase = gdprv1alpha1.ReasonRollingOut
 	// WaitingForPods: the right pods exist but are not all Ready.
-	WaitingForPods Phase = "WaitingForPods"
+	WaitingForPods Phase = gdprv1alpha1.ReasonWaitingForPods
 	// Repairing: pods changed in place are being replaced by fresh pods of their revision.
-	Repairing Phase = "Repairing"
+	Repairing Phase = gdprv1alpha1.ReasonRepairing
 )
 
 // Plan is what to do next.

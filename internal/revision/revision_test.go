@@ -27,13 +27,13 @@ import (
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 )
 
-func pin(container, image, digest string) gdprv1alpha1.PinnedImage {
+func pinnedImage(container, image, digest string) gdprv1alpha1.PinnedImage {
 	return gdprv1alpha1.PinnedImage{Container: container, Image: image, Digest: digest, Pinned: image + "@" + digest}
 }
 
 func TestID(t *testing.T) {
-	a := []gdprv1alpha1.PinnedImage{pin("app", "r.example/app:1", "sha256:aa")}
-	b := []gdprv1alpha1.PinnedImage{pin("app", "r.example/app:1", "sha256:bb")}
+	a := []gdprv1alpha1.PinnedImage{pinnedImage("app", "r.example/app:1", "sha256:aa")}
+	b := []gdprv1alpha1.PinnedImage{pinnedImage("app", "r.example/app:1", "sha256:bb")}
 	if got := ID("0123456789", a, true); got != "0123456789" {
 		t.Errorf("first revision of a template: ID = %q, want the template hash", got)
 	}
@@ -49,9 +49,9 @@ func TestID(t *testing.T) {
 }
 
 func TestSameDigests(t *testing.T) {
-	one := []gdprv1alpha1.PinnedImage{pin("a", "x:1", "sha256:1"), pin("b", "y:1", "sha256:2")}
-	reordered := []gdprv1alpha1.PinnedImage{pin("b", "y:1", "sha256:2"), pin("a", "x:1", "sha256:1")}
-	moved := []gdprv1alpha1.PinnedImage{pin("a", "x:1", "sha256:1"), pin("b", "y:1", "sha256:3")}
+	one := []gdprv1alpha1.PinnedImage{pinnedImage("a", "x:1", "sha256:1"), pinnedImage("b", "y:1", "sha256:2")}
+	reordered := []gdprv1alpha1.PinnedImage{pinnedImage("b", "y:1", "sha256:2"), pinnedImage("a", "x:1", "sha256:1")}
+	moved := []gdprv1alpha1.PinnedImage{pinnedImage("a", "x:1", "sha256:1"), pinnedImage("b", "y:1", "sha256:3")}
 	if !SameDigests(one, reordered) {
 		t.Error("order of pins changes the fingerprint")
 	}
@@ -203,8 +203,8 @@ func TestNewAndDecode(t *testing.T) {
 }
 
 func TestFindPinned(t *testing.T) {
-	d1 := []gdprv1alpha1.PinnedImage{pin("app", "r.example/app:1", "sha256:11")}
-	d2 := []gdprv1alpha1.PinnedImage{pin("app", "r.example/app:1", "sha256:22")}
+	d1 := []gdprv1alpha1.PinnedImage{pinnedImage("app", "r.example/app:1", "sha256:11")}
+	d2 := []gdprv1alpha1.PinnedImage{pinnedImage("app", "r.example/app:1", "sha256:22")}
 	revs := []Revision{
 		{ID: "t1", TemplateHash: "t1", Number: 1, Pins: d1},
 		{ID: "t1-moved", TemplateHash: "t1", Number: 2, Pins: d2},

@@ -25,21 +25,21 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// revisionLength is how many hex digits of the template hash a revision keeps: 40 bits are
+// templateHashLength is how many hex digits of the template's SHA-256 a hash keeps: 40 bits are
 // plenty to tell one workload's revisions apart and keep the label short to read.
-const revisionLength = 10
+const templateHashLength = 10
 
-// Revision identifies a pod template by its content as the user wrote it. Two templates
-// with the same content have the same revision, so reverting a template returns to the
-// earlier revision.
+// TemplateHash identifies a pod template by its content as the user wrote it. Two templates
+// with the same content have the same hash, so reverting a template returns to the earlier
+// revision: internal/revision names a template's first pinned revision by this hash.
 //
 // The hash covers encoding/json's rendering of the template, which is deterministic
 // (struct fields in declaration order, map keys sorted).
-func Revision(template *corev1.PodTemplateSpec) (string, error) {
+func TemplateHash(template *corev1.PodTemplateSpec) (string, error) {
 	encoded, err := json.Marshal(template)
 	if err != nil {
 		return "", fmt.Errorf("encode pod template: %w", err)
 	}
 	sum := sha256.Sum256(encoded)
-	return hex.EncodeToString(sum[:])[:revisionLength], nil
+	return hex.EncodeToString(sum[:])[:templateHashLength], nil
 }

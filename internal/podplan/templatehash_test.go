@@ -30,18 +30,18 @@ func template(image string, labels map[string]string) *corev1.PodTemplateSpec {
 	}
 }
 
-func TestRevision(t *testing.T) {
+func TestTemplateHash(t *testing.T) {
 	base := template("registry.example/app:1", map[string]string{"a": "1", "b": "2"})
 	rev := func(tpl *corev1.PodTemplateSpec) string {
 		t.Helper()
-		r, err := Revision(tpl)
+		r, err := TemplateHash(tpl)
 		if err != nil {
-			t.Fatalf("Revision: %v", err)
+			t.Fatalf("TemplateHash: %v", err)
 		}
 		return r
 	}
-	if got := rev(base); len(got) != revisionLength {
-		t.Errorf("revision %q has %d characters, want %d", got, len(got), revisionLength)
+	if got := rev(base); len(got) != templateHashLength {
+		t.Errorf("revision %q has %d characters, want %d", got, len(got), templateHashLength)
 	}
 	tests := []struct {
 		name  string
@@ -63,6 +63,6 @@ func TestRevision(t *testing.T) {
 	// labels, and a change would replace every running pod on upgrade. The value is the first
 	// ten hex digits of SHA-256 over {"metadata":{"labels":{"a":"1","b":"2"}},"spec":{"containers":[{"name":"app","image":"registry.example/app:1","resources":{}}]}}.
 	if got, want := rev(base), "be6109dc29"; got != want {
-		t.Errorf("Revision(base) = %q, want %q (the encoding changed)", got, want)
+		t.Errorf("TemplateHash(base) = %q, want %q (the encoding changed)", got, want)
 	}
 }

@@ -1,0 +1,106 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// AuditReason is the reason of a ledger entry (spec.reason, and the gdpr.amber.dev/reason
+// label users select entries by). The values are a public interface: they never change
+// meaning. Beside the constants below, an entry's reason can be a kind of drift (DriftReason,
+// on DriftDetected), a pinning failure's reason (ImagesPinned condition reasons, on
+// PinningFailed) or what a pod was created for (the Reconciling reasons ScalingUp,
+// RollingOut and Repairing, on PodCreated).
+type AuditReason string
+
+// Reasons of workload entries.
+const (
+	// AuditReasonCreated (WorkloadCreated): the workload was created.
+	AuditReasonCreated AuditReason = "Created"
+	// AuditReasonSpecChanged (WorkloadSpecChanged): a new generation of the spec.
+	AuditReasonSpecChanged AuditReason = "SpecChanged"
+	// AuditReasonDeleted (WorkloadDeleted): the workload was deleted and its pods are gone.
+	AuditReasonDeleted AuditReason = "Deleted"
+)
+
+// Reasons of pod entries.
+const (
+	// AuditReasonFoundRunning (PodCreated, recovered): a pod of the workload exists with no
+	// PodCreated entry (the entry was lost in a crash between creating the pod and recording it).
+	AuditReasonFoundRunning AuditReason = "FoundRunning"
+	// AuditReasonDeletionObserved (PodDeleted, recovered): a pod of the workload is being
+	// deleted with no PodDeleted entry (someone else deleted it, or the entry was lost in a crash).
+	AuditReasonDeletionObserved AuditReason = "DeletionObserved"
+	// AuditReasonFoundGone (PodDeleted, recovered): a pod with a PodCreated entry no longer
+	// exists and nothing recorded its deletion.
+	AuditReasonFoundGone AuditReason = "FoundGone"
+	// AuditReasonWorkloadDeleted (PodDeleted): Amber deleted the pod because its workload is
+	// being deleted.
+	AuditReasonWorkloadDeleted AuditReason = "WorkloadDeleted"
+	// AuditReasonPodFinished (PodDeleted): the pod's containers exited for good (Succeeded or
+	// Failed); a fresh pod replaces it.
+	AuditReasonPodFinished AuditReason = "PodFinished"
+	// AuditReasonOutdatedRevision (PodDeleted): the pod ran an older revision and a rollout
+	// replaced it.
+	AuditReasonOutdatedRevision AuditReason = "OutdatedRevision"
+	// AuditReasonScalingDown (PodDeleted): the workload asks for fewer pods.
+	AuditReasonScalingDown AuditReason = "ScalingDown"
+	// AuditReasonDrifted (PodDeleted, PodReplaced): the pod was changed in place and Amber
+	// replaced it by a fresh pod of its revision.
+	AuditReasonDrifted AuditReason = "Drifted"
+)
+
+// Reasons of revision and rollout entries.
+const (
+	// AuditReasonPinned (RevisionPinned): the first revision of a template, its images pinned.
+	AuditReasonPinned AuditReason = "Pinned"
+	// AuditReasonTagMoved (RevisionPinned): a refresh found a tag moved; the new digests make
+	// a revision of their own.
+	AuditReasonTagMoved AuditReason = "TagMoved"
+	// AuditReasonRollback (RevisionRestored): the template went back to an earlier revision,
+	// which runs again with the digests recorded when it was pinned.
+	AuditReasonRollback AuditReason = "Rollback"
+	// AuditReasonNewRevision (RolloutStarted): pods of one revision are being replaced by
+	// pods of another.
+	AuditReasonNewRevision AuditReason = "NewRevision"
+	// AuditReasonAllPodsUpdated (RolloutCompleted): every pod runs the new revision.
+	AuditReasonAllPodsUpdated AuditReason = "AllPodsUpdated"
+)
+
+// Event reasons: stable, so that users can filter events on them.
+const (
+	// EventPodCreated (Normal): Amber created a pod.
+	EventPodCreated = "PodCreated"
+	// EventPodDeleted (Normal): Amber deleted a pod; the message says why.
+	EventPodDeleted = "PodDeleted"
+	// EventPodRejected (Warning): the API server refused a pod made from the template.
+	EventPodRejected = "PodRejected"
+	// EventPodCreateFailed (Warning): creating a pod failed for a reason that may pass.
+	EventPodCreateFailed = "PodCreateFailed"
+	// EventPodDeleteFailed (Warning): deleting a pod failed.
+	EventPodDeleteFailed = "PodDeleteFailed"
+	// EventRevisionPinned (Normal): a revision's images were pinned to digests.
+	EventRevisionPinned = "RevisionPinned"
+	// EventRevisionRestored (Normal): an earlier revision runs again.
+	EventRevisionRestored = "RevisionRestored"
+	// EventPinningFailed (Warning): an image of the template could not be pinned.
+	EventPinningFailed = "PinningFailed"
+	// EventDriftDetected (Warning): a pod was changed in place.
+	EventDriftDetected = "DriftDetected"
+	// EventPodReplaced (Normal): a drifted pod was replaced by a fresh pod of its revision.
+	EventPodReplaced = "PodReplaced"
+	// EventDriftLoop (Warning): replacement pods keep drifting the same way; Amber stops
+	// replacing them.
+	EventDriftLoop = "DriftLoop"
+)

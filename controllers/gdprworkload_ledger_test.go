@@ -1,0 +1,149 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+)
+
+// orderedAppender records the order entries reach the ledger; an entry whose key is in hold
+// waits until release is closed.
+type orderedAppender struct {
+	mu      sync.Mutex
+	keys    []string
+	hold    map[string]bool
+	release chan struct{}
+	fail    map[string]error
+}
+
+func (a *orderedAppender) Append(_ context.Context, _, _ string, entry gdprv1alpha1.AuditEventSpec) (bool, error) {
+	if a.hold[entry.IdempotencyKey] {
+		<-a.release
+	}
+	if err := a.fail[entry.IdempotencyKey]; err != nil {
+		return false, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.keys = append(a.keys, entry.IdempotencyKey)
+	return true, nil
+}
+
+func (a *orderedAppender) written() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.keys)
+}
+
+func TestWorkloadLedgerKeepsDriftBeforeItsRepair(t *testing.T) {
+	appender := &orderedAppender{hold: map[string]bool{"p1/DriftDetected": true}, release: make(chan struct{})}
+	l := newWorkloadLedger(appender, &gdprv1alpha1.GDPRWorkload{})
+	ctx := context.Background()
+
+	var recorded []int
+	l.appendInBackground(ctx, []gdprv1alpha1.AuditEventSpec{{IdempotencyKey: "p1/DriftDetected"}, {IdempotencyKey: "p2/DriftDetected"}},
+		func(i int) { recorded = append(recorded, i) })
+	appended := make(chan error)
+	go func() {
+		_, err := l.append(ctx, gdprv1alpha1.AuditEventSpec{IdempotencyKey: "p1/PodReplaced"})
+		appended <- err
+	}()
+	select {
+	case <-appended:
+		t.Fatalf("the repair was appended while the drift was still being written: %v", appender.written())
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(appender.release)
+	if err := <-appended; err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"p1/DriftDetected", "p2/DriftDetected", "p1/PodReplaced"}
+	if got := appender.written(); !slices.Equal(got, want) {
+		t.Errorf("ledger order = %v, want %v", got, want)
+	}
+	if !slices.Equal(recorded, []int{0, 1}) {
+		t.Errorf("written callbacks for %v, want [0 1]", recorded)
+	}
+}
+
+func TestWorkloadLedgerStopsAtAFailedDriftRecord(t *testing.T) {
+	lost := errors.New("etcd unavailable")
+	appender := &orderedAppender{fail: map[string]error{"p1/DriftDetected": lost}}
+	l := newWorkloadLedger(appender, &gdprv1alpha1.GDPRWorkload{})
+	ctx := context.Background()
+	l.appendInBackground(ctx, []gdprv1alpha1.AuditEventSpec{{IdempotencyKey: "p1/DriftDetected"}}, nil)
+	if _, err := l.append(ctx, gdprv1alpha1.AuditEventSpec{IdempotencyKey: "p1/PodReplaced"}); !errors.Is(err, lost) {
+		t.Fatalf("append after a failed drift record = %v, want %v", err, lost)
+	}
+	if got := appender.written(); len(got) != 0 {
+		t.Errorf("a repair was recorded without its drift: %v", got)
+	}
+	if err := l.wait(); err != nil {
+		t.Errorf("the failure was reported twice: %v", err)
+	}
+}
+
+// TestLedgerAppendsGoThroughWorkloadLedger fails when code in this package appends to a
+// ledger around workloadLedger: such an append would not wait for the drift records.
+func TestLedgerAppendsGoThroughWorkloadLedger(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			fn, ok := n.(*ast.FuncDecl)
+			if ok && fn.Recv != nil && len(fn.Recv.List) == 1 {
+				if star, ok := fn.Recv.List[0].Type.(*ast.StarExpr); ok {
+					if id, ok := star.X.(*ast.Ident); ok && id.Name == "workloadLedger" {
+						return false // the one place allowed
+					}
+				}
+			}
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Append" {
+				if recv, ok := sel.X.(*ast.SelectorExpr); ok && recv.Sel.Name == "Ledger" {
+					t.Errorf("%s: appends to the ledger around workloadLedger (use scope.ledger.append)", fset.Position(call.Pos()))
+				}
+			}
+			return true
+		})
+	}
+}

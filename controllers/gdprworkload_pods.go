@@ -1,0 +1,178 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/drift"
+	"github.com/amber-gdpr/amber/internal/failure"
+	"github.com/amber-gdpr/amber/internal/podplan"
+)
+
+// rolloutBounds resolves spec.strategy against the desired number of pods: surge rounds up,
+// unavailable down, as for Deployments.
+func rolloutBounds(w *gdprv1alpha1.GDPRWorkload, replicas int) (surge, unavailable int) {
+	one, zero := intstr.FromInt32(1), intstr.FromInt32(0)
+	surgeValue, unavailableValue := &one, &zero
+	if w.Spec.Strategy.MaxSurge != nil {
+		surgeValue = w.Spec.Strategy.MaxSurge
+	}
+	if w.Spec.Strategy.MaxUnavailable != nil {
+		unavailableValue = w.Spec.Strategy.MaxUnavailable
+	}
+	// The CRD's validation admits only numbers and percentages, so these cannot fail.
+	surge, _ = intstr.GetScaledValueFromIntOrPercent(surgeValue, replicas, true)
+	unavailable, _ = intstr.GetScaledValueFromIntOrPercent(unavailableValue, replicas, false)
+	if surge == 0 && unavailable == 0 {
+		surge = 1 // both rounded to 0 (percentages of few pods): still let the rollout move
+	}
+	return surge, unavailable
+}
+
+// observePods lists the workload's pods from the cache.
+func (r *GDPRWorkloadReconciler) observePods(ctx context.Context, scope *workloadScope) error {
+	w := scope.workload
+	list := &corev1.PodList{}
+	if err := r.List(ctx, list, ofWorkload(w)...); err != nil {
+		return fmt.Errorf("list pods: %w", err)
+	}
+	scope.pods.owned = scope.pods.owned[:0]
+	planned := make([]podplan.Pod, 0, len(list.Items))
+	for i := range list.Items {
+		if ownedBy(&list.Items[i], w) {
+			scope.pods.owned = append(scope.pods.owned, list.Items[i])
+			planned = append(planned, planPod(&list.Items[i]))
+		}
+	}
+	scope.pods.planned, scope.pods.pending = r.expectations.reconcile(client.ObjectKeyFromObject(w), scope.pods.owned, planned, scope.now)
+	return nil
+}
+
+// planPods decides which pods to create and delete.
+func (r *GDPRWorkloadReconciler) planPods(_ context.Context, scope *workloadScope) error {
+	w := scope.workload
+	replicas := int(desiredReplicas(w))
+	surge, unavailable := rolloutBounds(w, replicas)
+	scope.pods.plan = podplan.Decide(podplan.Desired{Replicas: replicas, Revision: scope.revisionID(), MaxSurge: surge, MaxUnavailable: unavailable, Hold: scope.pin.held()}, scope.pods.planned)
+	if scope.revisionID() == "" {
+		scope.pods.plan.Create = 0 // nothing is pinned yet: no pod can be made
+	}
+	return nil
+}
+
+// reconcilePods carries out the plan: deletions first, so that a pod being replaced frees its
+// place (and its quota) for the new one.
+func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workloadScope) error {
+	w := scope.workload
+	key := client.ObjectKeyFromObject(w)
+	log := ctrl.LoggerFrom(ctx)
+	// Drifted pods deleted here are recorded as replaced once their replacement exists:
+	// under ReplaceImmediately it is made below.
+	var replaced []*corev1.Pod
+	byName := make(map[string]*corev1.Pod, len(scope.pods.owned))
+	for i := range scope.pods.owned {
+		byName[scope.pods.owned[i].Name] = &scope.pods.owned[i]
+	}
+
+	for _, name := range scope.pods.plan.Delete {
+		pod, ok := byName[name]
+		if !ok {
+			continue // created moments ago and not in the cache yet: the next reconcile sees it
+		}
+		log.Info("Deleting pod", "pod", klog.KObj(pod), "phase", scope.pods.plan.Phase)
+		err := r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			r.Recorder.Eventf(w, pod, corev1.EventTypeWarning, gdprv1alpha1.EventPodDeleteFailed, "DeletePod", "Deleting pod %s failed: %v", pod.Name, err)
+			return fmt.Errorf("delete pod %s: %w", pod.Name, err)
+		}
+		r.expectations.deleted(key, pod.UID, scope.now)
+		scope.pods.pending = true
+		if err == nil {
+			_, drifted := scope.drift.found[pod.UID]
+			reason := deletionReason(pod, scope.revisionID())
+			if drifted {
+				reason = gdprv1alpha1.AuditReasonDrifted
+			}
+			r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, gdprv1alpha1.EventPodDeleted, "DeletePod", "Deleted pod %s (%s)", pod.Name, reason)
+			if err := r.recordPodDeleted(ctx, scope, pod, reason, false); err != nil {
+				return err
+			}
+			if drifted {
+				replaced = append(replaced, pod)
+			}
+		}
+	}
+
+	scope.drift.replacedBy = map[string]string{}
+	for range scope.pods.plan.Create {
+		pod, err := newPod(w, scope.pin.run)
+		if err != nil {
+			return err
+		}
+		old := scope.replacementFor()
+		if old != "" {
+			if pod.Annotations == nil {
+				pod.Annotations = map[string]string{}
+			}
+			pod.Annotations[ReplacesAnnotation] = old
+		}
+		log.Info("Creating pod", "revision", scope.revisionID(), "phase", scope.pods.plan.Phase)
+		if err := r.Create(ctx, pod, client.FieldOwner(fieldOwner)); err != nil {
+			return r.podCreateFailed(scope, err)
+		}
+		// What the API server admitted, its mutating admission included, is the baseline
+		// drift is measured against.
+		r.drift.setBaseline(pod.UID, drift.BaselineOf(pod))
+		if old != "" {
+			scope.drift.replacedBy[old] = pod.Name
+		}
+		r.expectations.created(key, pod.Name, scope.revisionID(), scope.now)
+		scope.pods.pending = true
+		r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, gdprv1alpha1.EventPodCreated, "CreatePod", "Created pod %s (revision %s)", pod.Name, scope.revisionID())
+		if err := r.recordPodCreated(ctx, scope, pod, gdprv1alpha1.AuditReason(scope.pods.plan.Phase), false); err != nil {
+			return err
+		}
+	}
+	for _, pod := range replaced {
+		if err := r.recordReplaced(ctx, scope, pod); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// podCreateFailed classifies a refused pod: one the API server finds invalid will be refused
+// again until the template changes, so the workload stalls instead of retrying in a loop.
+func (r *GDPRWorkloadReconciler) podCreateFailed(scope *workloadScope, err error) error {
+	w := scope.workload
+	if apierrors.IsInvalid(err) {
+		r.Recorder.Eventf(w, nil, corev1.EventTypeWarning, gdprv1alpha1.EventPodRejected, "CreatePod", "The API server refused a pod made from spec.template: %v", err)
+		return failure.Stall(gdprv1alpha1.ReasonPodRejected, fmt.Errorf("the API server refused a pod made from spec.template: %w", err))
+	}
+	r.Recorder.Eventf(w, nil, corev1.EventTypeWarning, gdprv1alpha1.EventPodCreateFailed, "CreatePod", "Creating a pod failed: %v", err)
+	return fmt.Errorf("create pod: %w", err)
+}

@@ -1,0 +1,294 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/drift"
+	"github.com/amber-gdpr/amber/internal/failure"
+	"github.com/amber-gdpr/amber/internal/podplan"
+	"github.com/amber-gdpr/amber/internal/revision"
+)
+
+// summarizeStatus writes what one reconcile learnt into the workload's status: it gathers
+// plain values from the scope and hands each condition to its own function. It runs even
+// when a phase failed, so that the conditions always say why the workload is not Ready.
+func summarizeStatus(scope *workloadScope, outcome error) {
+	w := scope.workload
+	status := &w.Status
+	status.Selector = fmt.Sprintf("%s=%s", gdprv1alpha1.WorkloadLabel, w.Name)
+	if scope.drift.looked {
+		drifted := driftedPods(scope)
+		if len(drifted) == 0 && status.Drift != nil {
+			status.Drift.DriftedPods = 0
+		} else if len(drifted) > 0 {
+			driftStatus(w).DriftedPods = int32(len(drifted))
+		}
+		setInSyncCondition(w, drifted, scope.drift.rateLimited)
+	}
+	pin := pinSummaryOf(scope)
+	if scope.templateHash != "" && (pin.pinned || pin.held) {
+		// Until the template's images are pinned, its revision has no ID yet: the template
+		// hash stands for it, and no image is shown as pinned.
+		status.UpdateRevision, status.PinnedImages = scope.templateHash, nil
+		if pin.pinned {
+			status.UpdateRevision, status.PinnedImages = scope.pin.run.ID, scope.pin.run.Pins
+		}
+		summarizeReplicas(status, scope.pods.owned, pin.held)
+	}
+	setImagesPinnedCondition(w, pin)
+	if setReadiness(w, readinessOf(outcome, pin, scope.pods.plan, progressOf(scope))) {
+		status.ObservedGeneration = w.Generation
+	}
+}
+
+// pinSummary is what the pinning phase decided, as the conditions need it.
+type pinSummary struct {
+	// pinned: the template's revision runs, every image pinned.
+	pinned bool
+	// held: the template's revision cannot run yet; resolving or blocked says why.
+	held      bool
+	resolving bool
+	blocked   error
+	// revision and images: the revision that runs when pinned, and how many images it pins.
+	revision     string
+	images       int
+	refreshErr   error
+	templateHash string
+}
+
+func pinSummaryOf(scope *workloadScope) pinSummary {
+	held := scope.pin.held()
+	return pinSummary{
+		pinned:       scope.pin.decided() && !held && scope.pin.run.ID != "",
+		held:         held,
+		resolving:    held && scope.pin.choice.Resolving,
+		blocked:      scope.pin.choice.Blocked,
+		revision:     scope.pin.run.ID,
+		images:       len(scope.pin.run.Pins),
+		refreshErr:   scope.pin.choice.RefreshErr,
+		templateHash: scope.templateHash,
+	}
+}
+
+// setImagesPinnedCondition says whether the template's images are pinned: True once they are,
+// Unknown while the registries are asked, False with the pinning failure's reason. It is left
+// as it was when pinning was not decided in this reconcile.
+func setImagesPinnedCondition(w *gdprv1alpha1.GDPRWorkload, pin pinSummary) {
+	switch {
+	case pin.pinned:
+		message := fmt.Sprintf("%d images of revision %s pinned to digests", pin.images, pin.revision)
+		if pin.refreshErr != nil {
+			message += fmt.Sprintf("; refreshing them failed, will retry: %v", pin.refreshErr)
+		}
+		setCondition(w, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonPinned, message)
+	case pin.held && pin.blocked != nil:
+		setCondition(w, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionFalse, string(revision.ReasonOf(pin.blocked)),
+			fmt.Sprintf("no pod of the new template is made until its images are pinned; pods already running are kept: %v", pin.blocked))
+	case pin.resolving:
+		setCondition(w, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionUnknown, gdprv1alpha1.ReasonResolving,
+			fmt.Sprintf("resolving the images of the new template (%s) to digests", pin.templateHash))
+	}
+}
+
+// driftedPodName is a drifted pod as the InSync condition names it.
+type driftedPodName struct {
+	name        string
+	reason      drift.Reason
+	disposition drift.Disposition
+	replace     bool
+}
+
+// driftedPods lists the drifted pods of the reconcile, the workload's first, then escaped ones.
+func driftedPods(scope *workloadScope) []driftedPodName {
+	var names []driftedPodName
+	for _, pods := range [][]corev1.Pod{scope.pods.owned, scope.pods.escaped} {
+		for i := range pods {
+			if d, ok := scope.drift.found[pods[i].UID]; ok && len(d.findings) > 0 {
+				names = append(names, driftedPodName{name: pods[i].Name, reason: d.findings[0].Reason, disposition: d.disposition, replace: d.replace})
+			}
+		}
+	}
+	return names
+}
+
+// setInSyncCondition says whether every pod is as the API server admitted it, and if not
+// what becomes of the drifted ones; its reason is the first pod's first kind of drift.
+func setInSyncCondition(w *gdprv1alpha1.GDPRWorkload, drifted []driftedPodName, rateLimited bool) {
+	if len(drifted) == 0 {
+		setCondition(w, gdprv1alpha1.InSyncCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonNoDrift, "every pod is as the API server admitted it")
+		return
+	}
+	first := drifted[0]
+	what := "being replaced by fresh pods"
+	switch {
+	case !first.replace && first.disposition == drift.KeepReported:
+		what = "kept, as spec.driftPolicy.action is Report"
+	case rateLimited:
+		what = fmt.Sprintf("replaced at most %d at once and then one every %s", driftReplacementBurst, driftReplacementInterval)
+	case !first.replace:
+		what = "kept: replacing them again would feed a drift loop"
+	}
+	names := make([]string, 0, len(drifted))
+	for _, d := range drifted {
+		names = append(names, fmt.Sprintf("%s (%s)", d.name, d.reason))
+	}
+	setCondition(w, gdprv1alpha1.InSyncCondition, metav1.ConditionFalse, string(first.reason),
+		truncate(fmt.Sprintf("%d pods changed in place, %s: %s", len(drifted), what, strings.Join(names, ", ")), 1024))
+}
+
+// progress is where the pods stand, for the Ready and Reconciling messages.
+type progress struct {
+	ready, desired, updated int32
+	revision                string
+	create, delete          int
+}
+
+func progressOf(scope *workloadScope) progress {
+	w := scope.workload
+	return progress{ready: w.Status.ReadyReplicas, desired: desiredReplicas(w), updated: w.Status.UpdatedReplicas,
+		revision: scope.revisionID(), create: scope.pods.plan.Create, delete: len(scope.pods.plan.Delete)}
+}
+
+// readiness is the workload's kstatus standing: Ready, in progress (Reconciling) or Stalled.
+type readiness struct {
+	state   readinessState
+	reason  string
+	message string
+	// observed is false while the generation is not fully handled (a step failed and is
+	// retried): observedGeneration is held back.
+	observed bool
+}
+
+type readinessState int
+
+const (
+	stateReady readinessState = iota
+	stateProgressing
+	stateStalled
+)
+
+// readinessOf decides the Ready, Reconciling and Stalled conditions from how the reconcile
+// ended, the pinning and the pod plan.
+func readinessOf(outcome error, pin pinSummary, plan podplan.Plan, p progress) readiness {
+	if stalling := failure.StallingOf(outcome); stalling != nil {
+		return readiness{state: stateStalled, reason: stalling.Reason, message: stalling.Err.Error(), observed: true}
+	}
+	if waiting := failure.WaitingOf(outcome); waiting != nil {
+		return readiness{state: stateProgressing, reason: waiting.Reason, message: waiting.Err.Error(), observed: true}
+	}
+	switch {
+	case outcome != nil:
+		// A failure that may pass: Amber retries with backoff, the workload stays Reconciling.
+		return readiness{state: stateProgressing, reason: gdprv1alpha1.ReasonReconcileFailed, message: outcome.Error()}
+	case pin.resolving:
+		return readiness{state: stateProgressing, reason: gdprv1alpha1.ReasonResolving, observed: true,
+			message: fmt.Sprintf("resolving the images of the new template (%s) to digests", pin.templateHash)}
+	case plan.Phase == podplan.Converged:
+		return readiness{state: stateReady, reason: gdprv1alpha1.ReasonReplicasReady, observed: true,
+			message: fmt.Sprintf("%d/%d pods Ready at revision %s", p.ready, p.desired, p.revision)}
+	}
+	message := fmt.Sprintf("%d/%d pods Ready, %d at revision %s", p.ready, p.desired, p.updated, p.revision)
+	if p.create > 0 {
+		message += fmt.Sprintf("; creating %d", p.create)
+	}
+	if p.delete > 0 {
+		message += fmt.Sprintf("; deleting %d", p.delete)
+	}
+	return readiness{state: stateProgressing, reason: string(plan.Phase), message: message, observed: true}
+}
+
+// setReadiness sets Ready, and Reconciling or Stalled only while True (kstatus removes rather
+// than sets them False), and reports whether the generation was fully handled.
+func setReadiness(w *gdprv1alpha1.GDPRWorkload, r readiness) bool {
+	switch r.state {
+	case stateReady:
+		setCondition(w, gdprv1alpha1.ReadyCondition, metav1.ConditionTrue, r.reason, r.message)
+		meta.RemoveStatusCondition(&w.Status.Conditions, gdprv1alpha1.ReconcilingCondition)
+		meta.RemoveStatusCondition(&w.Status.Conditions, gdprv1alpha1.StalledCondition)
+	case stateProgressing:
+		setCondition(w, gdprv1alpha1.ReadyCondition, metav1.ConditionFalse, r.reason, r.message)
+		setCondition(w, gdprv1alpha1.ReconcilingCondition, metav1.ConditionTrue, r.reason, r.message)
+		meta.RemoveStatusCondition(&w.Status.Conditions, gdprv1alpha1.StalledCondition)
+	case stateStalled:
+		setCondition(w, gdprv1alpha1.ReadyCondition, metav1.ConditionFalse, r.reason, r.message)
+		setCondition(w, gdprv1alpha1.StalledCondition, metav1.ConditionTrue, r.reason, r.message)
+		meta.RemoveStatusCondition(&w.Status.Conditions, gdprv1alpha1.ReconcilingCondition)
+	}
+	return r.observed
+}
+
+// summarizeReplicas counts the workload's pods, and moves currentRevision forward once no
+// pod of another revision is left.
+func summarizeReplicas(status *gdprv1alpha1.GDPRWorkloadStatus, pods []corev1.Pod, held bool) {
+	var replicas, ready, updated int32
+	var oldest *corev1.Pod
+	for i := range pods {
+		pod := &pods[i]
+		if pod.DeletionTimestamp != nil {
+			continue
+		}
+		replicas++
+		if podReady(pod) {
+			ready++
+		}
+		if pod.Labels[gdprv1alpha1.RevisionLabel] == status.UpdateRevision {
+			updated++
+		} else if oldest == nil || pod.CreationTimestamp.Before(&oldest.CreationTimestamp) {
+			oldest = pod
+		}
+	}
+	status.Replicas, status.ReadyReplicas, status.UpdatedReplicas = replicas, ready, updated
+	switch {
+	case oldest == nil && !held:
+		status.CurrentRevision = status.UpdateRevision
+	case status.CurrentRevision == "" && oldest != nil:
+		status.CurrentRevision = oldest.Labels[gdprv1alpha1.RevisionLabel]
+	}
+}
+
+func desiredReplicas(w *gdprv1alpha1.GDPRWorkload) int32 {
+	if w.Spec.Replicas == nil {
+		return 1
+	}
+	return *w.Spec.Replicas
+}
+
+func setCondition(w *gdprv1alpha1.GDPRWorkload, conditionType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&w.Status.Conditions, metav1.Condition{
+		Type:               conditionType,
+		Status:             status,
+		Reason:             reason,
+		Message:            message,
+		ObservedGeneration: w.Generation,
+	})
+}
+
+// driftStatus returns the workload's drift status, making it if absent.
+func driftStatus(w *gdprv1alpha1.GDPRWorkload) *gdprv1alpha1.DriftStatus {
+	if w.Status.Drift == nil {
+		w.Status.Drift = &gdprv1alpha1.DriftStatus{}
+	}
+	return w.Status.Drift
+}
