@@ -106,10 +106,6 @@ const (
 	// ReasonNoDrift (InSync=True): no pod was changed in place.
 	ReasonNoDrift = "NoDrift"
 
-	// ReasonDriftReported (InSync=False): drifted pods are kept as they are, because
-	// spec.driftPolicy.action is Report.
-	ReasonDriftReported = "DriftReported"
-
 	// ReasonDriftLoop (Stalled=True, InSync=False): pods that replaced drifted pods drifted
 	// again in the same way, time after time; something edits every new pod. Amber stops
 	// replacing until the spec changes. The message names the fields.

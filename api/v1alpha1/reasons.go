@@ -61,6 +61,32 @@ const (
 	AuditReasonDrifted AuditReason = "Drifted"
 )
 
+// AuditReasonSigned (Checkpoint): a checkpoint signed over the chain before it.
+const AuditReasonSigned AuditReason = "Signed"
+
+// DriftReason names a kind of drift: the reason of a DriftDetected entry, of the InSync
+// condition while a drifted pod exists, and the label of amber_drift_detected_total. The
+// values are stable.
+type DriftReason string
+
+// The kinds of drift, in the order they are reported.
+const (
+	// DriftEscaped: the pod's workload label or controller reference was removed.
+	DriftEscaped DriftReason = "Escaped"
+	// DriftImageChanged: a container or init container image was edited in place.
+	DriftImageChanged DriftReason = "ImageChanged"
+	// DriftEphemeralContainerAdded: an ephemeral (debug) container was added.
+	DriftEphemeralContainerAdded DriftReason = "EphemeralContainerAdded"
+	// DriftResourcesResized: container resources changed (the pods/resize subresource).
+	DriftResourcesResized DriftReason = "ResourcesResized"
+	// DriftSpecMutated: another mutable field of the spec changed.
+	DriftSpecMutated DriftReason = "SpecMutated"
+	// DriftMetadataChanged: labels or annotations were edited.
+	DriftMetadataChanged DriftReason = "MetadataChanged"
+	// DriftDigestMismatch: a container runs an image whose digest is not the pinned one.
+	DriftDigestMismatch DriftReason = "DigestMismatch"
+)
+
 // Reasons of revision and rollout entries.
 const (
 	// AuditReasonPinned (RevisionPinned): the first revision of a template, its images pinned.

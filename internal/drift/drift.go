@@ -34,27 +34,23 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 )
 
-// Reason names a kind of drift; the values are stable, for conditions, events and metrics.
-type Reason string
+// Reason names a kind of drift; the values are API constants (api/v1alpha1 DriftReason),
+// stable for conditions, ledger entries, events and metrics.
+type Reason = gdprv1alpha1.DriftReason
 
 // The kinds of drift, in the order they are reported.
 const (
-	// Escaped: the pod's workload label or controller reference was removed.
-	Escaped Reason = "Escaped"
-	// ImageChanged: a container or init container image was edited in place.
-	ImageChanged Reason = "ImageChanged"
-	// EphemeralContainerAdded: an ephemeral (debug) container was added.
-	EphemeralContainerAdded Reason = "EphemeralContainerAdded"
-	// ResourcesResized: container resources changed (the pods/resize subresource).
-	ResourcesResized Reason = "ResourcesResized"
-	// SpecMutated: another mutable field of the spec changed.
-	SpecMutated Reason = "SpecMutated"
-	// MetadataChanged: labels or annotations were edited.
-	MetadataChanged Reason = "MetadataChanged"
-	// DigestMismatch: a container runs an image whose digest is not the pinned one.
-	DigestMismatch Reason = "DigestMismatch"
+	Escaped                 = gdprv1alpha1.DriftEscaped
+	ImageChanged            = gdprv1alpha1.DriftImageChanged
+	EphemeralContainerAdded = gdprv1alpha1.DriftEphemeralContainerAdded
+	ResourcesResized        = gdprv1alpha1.DriftResourcesResized
+	SpecMutated             = gdprv1alpha1.DriftSpecMutated
+	MetadataChanged         = gdprv1alpha1.DriftMetadataChanged
+	DigestMismatch          = gdprv1alpha1.DriftDigestMismatch
 )
 
 // Finding is one kind of drift found on a pod, with the field paths that changed.

@@ -52,7 +52,7 @@ func CheckpointSpec(namespace, ledgerName string, previousSequence int64, previo
 		Ledger:         ledgerName,
 		Time:           metav1.NewTime(at),
 		Type:           gdprv1alpha1.AuditCheckpoint,
-		Reason:         "Signed",
+		Reason:         string(gdprv1alpha1.AuditReasonSigned),
 		IdempotencyKey: fmt.Sprintf("checkpoint/%d", previousSequence),
 		Checkpoint: &gdprv1alpha1.AuditCheckpointSignature{
 			Sequence:  previousSequence,

@@ -36,25 +36,28 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 )
 
-// Reason classifies a failure by what should happen next; the values are condition reasons.
+// Reason classifies a failure by what should happen next; the values are the ImagesPinned
+// condition's reasons, defined in api/v1alpha1.
 type Reason string
 
 // The failure reasons.
 const (
 	// RegistryUnavailable: the registry did not answer, or answered with a server error. Retry.
-	RegistryUnavailable Reason = "RegistryUnavailable"
+	RegistryUnavailable Reason = gdprv1alpha1.ReasonRegistryUnavailable
 	// RegistryRateLimited: the registry asked to slow down (HTTP 429). Retry after RetryAfter.
-	RegistryRateLimited Reason = "RegistryRateLimited"
+	RegistryRateLimited Reason = gdprv1alpha1.ReasonRegistryRateLimited
 	// ImageNotFound: the registry has no such tag or digest.
-	ImageNotFound Reason = "ImageNotFound"
+	ImageNotFound Reason = gdprv1alpha1.ReasonImageNotFound
 	// Unauthorized: the registry refused the credentials, or asked for some and got none.
-	Unauthorized Reason = "Unauthorized"
+	Unauthorized Reason = gdprv1alpha1.ReasonUnauthorized
 	// RegistryNotAllowed: the image is outside the workload's allowed registries.
-	RegistryNotAllowed Reason = "RegistryNotAllowed"
+	RegistryNotAllowed Reason = gdprv1alpha1.ReasonRegistryNotAllowed
 	// InvalidReference: the image is not a valid reference.
-	InvalidReference Reason = "InvalidReference"
+	InvalidReference Reason = gdprv1alpha1.ReasonInvalidReference
 )
 
 // Error is a failure to pin one image.
