@@ -14,9 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package audit writes workloads' audit ledgers: it appends entries to a ledger's hash chain,
-// signs checkpoints, pseudonymises actors and manages the keys for both. The integrity rules
-// themselves live in internal/ledger.
 package audit
 
 import (
