@@ -19,11 +19,8 @@ package audit
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -116,12 +113,12 @@ func ensureSecret(ctx context.Context, c client.Client, reader client.Reader, na
 }
 
 func publishPublicKey(ctx context.Context, c client.Client, reader client.Reader, namespace string, public ed25519.PublicKey) error {
-	der, err := x509.MarshalPKIXPublicKey(public)
+	encoded, err := publicKeyPEM(public)
 	if err != nil {
-		return fmt.Errorf("encode public key: %w", err)
+		return err
 	}
 	data := map[string]string{
-		publicKeyField: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
+		publicKeyField: encoded,
 		"keyID":        ledger.KeyID(public),
 	}
 	key := types.NamespacedName{Namespace: namespace, Name: PublicKeyConfigMap}
@@ -146,6 +143,16 @@ func publishPublicKey(ctx context.Context, c client.Client, reader client.Reader
 	return nil
 }
 
+// publicKeyPEM encodes a public key as EnsureKeys publishes it: PKIX DER in a PEM block, the
+// standard form, so that tools other than kubectl amber read it too.
+func publicKeyPEM(public ed25519.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(public)
+	if err != nil {
+		return "", fmt.Errorf("encode public key: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), nil
+}
+
 // ParsePublicKey reads a PEM public key as EnsureKeys publishes it.
 func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
 	block, _ := pem.Decode(data)
@@ -161,49 +168,4 @@ func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
 		return nil, fmt.Errorf("public key is a %T, want an Ed25519 key", key)
 	}
 	return public, nil
-}
-
-// ActorMode says how actors appear in the ledger.
-type ActorMode string
-
-// The actor modes.
-const (
-	// ActorPlain records actors as they are.
-	ActorPlain ActorMode = "plain"
-	// ActorPseudonymous records HMAC-SHA256(key, actor): the same actor always gets the same
-	// pseudonym, which nobody without the key can turn back into a name.
-	ActorPseudonymous ActorMode = "pseudonymous"
-	// ActorOmit records no actor.
-	ActorOmit ActorMode = "omit"
-)
-
-// ParseActorMode checks a --audit-actors flag value.
-func ParseActorMode(s string) (ActorMode, error) {
-	switch m := ActorMode(s); m {
-	case ActorPlain, ActorPseudonymous, ActorOmit:
-		return m, nil
-	}
-	return "", fmt.Errorf("--audit-actors=%q: want plain, pseudonymous or omit", s)
-}
-
-// Actors turns the names of people and tools that changed a workload into ledger actors.
-type Actors struct {
-	Mode ActorMode
-	Key  []byte
-}
-
-// Record returns what the ledger holds for actor.
-func (a Actors) Record(actor string) string {
-	if actor == "" {
-		return ""
-	}
-	switch a.Mode {
-	case ActorPlain:
-		return actor
-	case ActorOmit:
-		return ""
-	}
-	mac := hmac.New(sha256.New, a.Key)
-	mac.Write([]byte(actor))
-	return "hmac-sha256:" + hex.EncodeToString(mac.Sum(nil))
 }

@@ -17,47 +17,52 @@ limitations under the License.
 package audit
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"strings"
 	"testing"
 )
 
-func TestActorsRecord(t *testing.T) {
-	key := []byte("0123456789abcdef0123456789abcdef")
+func TestParsePublicKey(t *testing.T) {
+	public := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)).Public().(ed25519.PublicKey)
+	published, err := publicKeyPEM(public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecDER, err := x509.MarshalPKIXPublicKey(&ecKey.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
-		name   string
-		actors Actors
-		actor  string
-		want   string
+		name string
+		data string
+		// wantErr is the start of the error; empty when the key must parse.
+		wantErr string
 	}{
-		{"plain keeps the name", Actors{Mode: ActorPlain, Key: key}, "kubectl-client-side-apply", "kubectl-client-side-apply"},
-		{"omit keeps nothing", Actors{Mode: ActorOmit, Key: key}, "kubectl-client-side-apply", ""},
-		{"an unknown actor stays unknown", Actors{Mode: ActorPseudonymous, Key: key}, "", ""},
-		// HMAC-SHA256("0123456789abcdef0123456789abcdef", "argocd-controller"), computed independently.
-		{"pseudonymous keeps an HMAC", Actors{Mode: ActorPseudonymous, Key: key}, "argocd-controller", "hmac-sha256:" + hmacOfArgo},
+		{"the published key reads back as the same key", published, ""},
+		{"text without a PEM block is refused, naming what to give", "amber-ledger-public-key", "no PEM block found: want the amber.pub the ledger's public-key ConfigMap publishes"},
+		{"a PEM block that holds no public key is refused", string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: []byte("not DER")})), "parse public key: "},
+		{"a public key of another algorithm is refused", string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: ecDER})), "public key is a *ecdsa.PublicKey, want an Ed25519 key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.actors.Record(tt.actor); got != tt.want {
-				t.Errorf("Record(%q) = %q, want %q", tt.actor, got, tt.want)
+			got, err := ParsePublicKey([]byte(tt.data))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("ParsePublicKey: %v", err)
+			case tt.wantErr == "" && !got.Equal(public):
+				t.Errorf("ParsePublicKey = %x, want %x", got, public)
+			case tt.wantErr != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.wantErr)):
+				t.Errorf("ParsePublicKey error = %v, want one starting %q", err, tt.wantErr)
 			}
 		})
 	}
-	other := Actors{Mode: ActorPseudonymous, Key: []byte(strings.Repeat("k", 32))}
-	if other.Record("argocd-controller") == (Actors{Mode: ActorPseudonymous, Key: key}).Record("argocd-controller") {
-		t.Error("another key gives the same pseudonym: deleting the key would not anonymise the history")
-	}
 }
-
-func TestParseActorMode(t *testing.T) {
-	for _, ok := range []string{"plain", "pseudonymous", "omit"} {
-		if _, err := ParseActorMode(ok); err != nil {
-			t.Errorf("ParseActorMode(%q): %v", ok, err)
-		}
-	}
-	_, err := ParseActorMode("hashed")
-	if err == nil || !strings.Contains(err.Error(), `--audit-actors="hashed": want plain, pseudonymous or omit`) {
-		t.Errorf("ParseActorMode(hashed) = %v, want an error naming the flag and the allowed values", err)
-	}
-}
-
-const hmacOfArgo = "4ad2b2de5ba85f28d0b11cddd8f20118f99626c34f3f1b922c507a98f8bd16ef"

@@ -14,9 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package audit writes workloads' audit ledgers: it appends entries to a ledger's hash chain,
-// signs checkpoints, pseudonymises actors and manages the keys for both. The integrity rules
-// themselves live in internal/ledger.
 package audit
 
 import (
@@ -68,57 +65,11 @@ func NewWriter(c client.Client, reader client.Reader, key ed25519.PrivateKey, ch
 // chainState is what the writer knows of one ledger's chain, guarded by its mutex.
 type chainState struct {
 	mu sync.Mutex
-	chain
-}
-
-type chain struct {
-	loaded   bool
-	head     int64
-	headHash string
-	// unsigned counts entries since the last checkpoint; firstUnsigned is the time of the
-	// oldest of them.
-	unsigned      int
-	firstUnsigned time.Time
-	// keys maps every idempotency key in the chain to its sequence number.
-	keys map[string]int64
-	// openPods maps the UID of every pod with a PodCreated entry and no PodDeleted entry to its name.
-	openPods map[string]string
-	// baselines maps the UID of every open pod to the fingerprint of what the API server
-	// admitted when it was created, where its PodCreated entry records one.
-	baselines map[string]string
-	// workloads holds, by workload UID, the newest spec recorded.
-	workloads map[string]WorkloadRecord
-	// drift tallies the chain's DriftDetected and PodReplaced entries.
-	drift DriftTally
-}
-
-// DriftTally is what a ledger records of drift: the authority for a workload's drift status,
-// which a lost status write or a restart cannot make miscount.
-type DriftTally struct {
-	// Detected counts DriftDetected entries by reason.
-	Detected map[string]int64
-	// Replaced counts PodReplaced entries.
-	Replaced int64
-	// Last is the newest DriftDetected entry, if any.
-	Last *LastDrift
-}
-
-// LastDrift is the newest drift a ledger records.
-type LastDrift struct {
-	Pod, PodUID, Reason string
-	DetectedAt          time.Time
-	// RepairedAt is the time of the pod's PodReplaced entry; zero until there is one.
-	RepairedAt time.Time
-}
-
-// WorkloadRecord is what a ledger last recorded of a workload's spec.
-type WorkloadRecord struct {
-	// Generation is the newest metadata.generation recorded.
-	Generation int64
-	// Fingerprint is the spec fingerprint recorded with it.
-	Fingerprint string
-	// Deleted is true once the workload's deletion is recorded.
-	Deleted bool
+	// loaded is false until the chain has been read whole, and again once a catch-up finds
+	// entries that do not continue the head this writer knows.
+	loaded bool
+	// state is the chain folded so far: every entry loaded, and every one appended since.
+	state ledger.State
 }
 
 func (w *Writer) chain(namespace, name string) *chainState {
@@ -159,12 +110,12 @@ func (w *Writer) appendLocked(ctx context.Context, st *chainState, namespace, le
 		if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
 			return false, err
 		}
-		if _, done := st.keys[entry.IdempotencyKey]; done {
+		if _, done := st.state.Recorded[entry.IdempotencyKey]; done {
 			return false, nil
 		}
 		// A crash between an entry and the checkpoint due after it leaves the chain with a
 		// full run of unsigned entries: sign it before going on, so no run grows longer.
-		if w.checkpointEvery > 0 && st.unsigned >= w.checkpointEvery {
+		if w.checkpointEvery > 0 && st.state.Unsigned >= w.checkpointEvery {
 			if err := w.checkpointLocked(ctx, st, namespace, ledgerName); err != nil {
 				return false, err
 			}
@@ -177,7 +128,7 @@ func (w *Writer) appendLocked(ctx context.Context, st *chainState, namespace, le
 		if taken {
 			continue
 		}
-		if w.checkpointEvery > 0 && st.unsigned >= w.checkpointEvery {
+		if w.checkpointEvery > 0 && st.state.Unsigned >= w.checkpointEvery {
 			if err := w.checkpointLocked(ctx, st, namespace, ledgerName); err != nil {
 				return true, err
 			}
@@ -191,14 +142,14 @@ func (w *Writer) appendLocked(ctx context.Context, st *chainState, namespace, le
 // writer, or an earlier attempt of ours whose answer was lost, took the place, it takes in
 // what is there and reports taken.
 func (w *Writer) tryAppendLocked(ctx context.Context, st *chainState, namespace string, spec gdprv1alpha1.AuditEventSpec) (taken bool, err error) {
-	if err := ledger.Seal(namespace, &spec, st.head, st.headHash); err != nil {
+	if err := ledger.Seal(namespace, &spec, st.state.Head, st.state.HeadHash); err != nil {
 		return false, err
 	}
 	event := newEvent(namespace, spec)
 	err = w.client.Create(ctx, event)
 	switch {
 	case err == nil:
-		st.record(&event.Spec)
+		st.state.Apply(&event.Spec)
 		return false, nil
 	case apierrors.IsAlreadyExists(err):
 		return true, w.catchUpLocked(ctx, st, namespace, event.Name)
@@ -219,12 +170,12 @@ func (w *Writer) catchUpLocked(ctx context.Context, st *chainState, namespace, n
 			return nil // caught up: the next place is free
 		case err != nil:
 			return fmt.Errorf("read entry %s/%s: %w", namespace, name, err)
-		case taken.Spec.Sequence != st.head+1 || taken.Spec.PreviousHash != st.headHash:
+		case taken.Spec.Sequence != st.state.Head+1 || taken.Spec.PreviousHash != st.state.HeadHash:
 			st.loaded = false
 			return nil
 		}
-		st.record(&taken.Spec)
-		name = ledger.EntryName(taken.Spec.Ledger, st.head+1)
+		st.state.Apply(&taken.Spec)
+		name = ledger.EntryName(taken.Spec.Ledger, st.state.Head+1)
 	}
 }
 
@@ -236,7 +187,7 @@ func (w *Writer) Checkpoint(ctx context.Context, namespace, ledgerName string) e
 	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
 		return err
 	}
-	if st.unsigned == 0 {
+	if st.state.Unsigned == 0 {
 		return nil
 	}
 	return w.checkpointLocked(ctx, st, namespace, ledgerName)
@@ -251,10 +202,10 @@ func (w *Writer) CheckpointDue(ctx context.Context, namespace, ledgerName string
 	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
 		return time.Time{}, false, err
 	}
-	if st.unsigned == 0 {
+	if st.state.Unsigned == 0 {
 		return time.Time{}, false, nil
 	}
-	return st.firstUnsigned.Add(maxAge), true, nil
+	return st.state.FirstUnsigned.Add(maxAge), true, nil
 }
 
 func (w *Writer) checkpointLocked(ctx context.Context, st *chainState, namespace, ledgerName string) error {
@@ -264,10 +215,10 @@ func (w *Writer) checkpointLocked(ctx context.Context, st *chainState, namespace
 		if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
 			return err
 		}
-		if st.unsigned == 0 {
+		if st.state.Unsigned == 0 {
 			return nil
 		}
-		spec, err := ledger.CheckpointSpec(namespace, ledgerName, st.head, st.headHash, w.Clock(), w.key)
+		spec, err := ledger.CheckpointSpec(namespace, ledgerName, st.state.Head, st.state.HeadHash, w.Clock(), w.key)
 		if err != nil {
 			return err
 		}
@@ -290,7 +241,7 @@ func (w *Writer) Recorded(ctx context.Context, namespace, ledgerName, key string
 	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
 		return false, err
 	}
-	_, ok := st.keys[key]
+	_, ok := st.state.Recorded[key]
 	return ok, nil
 }
 
@@ -302,11 +253,7 @@ func (w *Writer) OpenPods(ctx context.Context, namespace, ledgerName string) (ma
 	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
 		return nil, err
 	}
-	open := make(map[string]string, len(st.openPods))
-	for uid, name := range st.openPods {
-		open[uid] = name
-	}
-	return open, nil
+	return maps.Clone(st.state.OpenPods), nil
 }
 
 // PodBaseline returns the baseline fingerprint the ledger recorded when the open pod with uid
@@ -318,35 +265,30 @@ func (w *Writer) PodBaseline(ctx context.Context, namespace, ledgerName, uid str
 	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
 		return "", false, err
 	}
-	fingerprint, ok = st.baselines[uid]
+	fingerprint, ok = st.state.Baselines[uid]
 	return fingerprint, ok, nil
 }
 
 // Drift returns what the ledger records of drift.
-func (w *Writer) Drift(ctx context.Context, namespace, ledgerName string) (DriftTally, error) {
+func (w *Writer) Drift(ctx context.Context, namespace, ledgerName string) (ledger.DriftTally, error) {
 	st := w.chain(namespace, ledgerName)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
-		return DriftTally{}, err
+		return ledger.DriftTally{}, err
 	}
-	tally := DriftTally{Detected: maps.Clone(st.drift.Detected), Replaced: st.drift.Replaced}
-	if st.drift.Last != nil {
-		last := *st.drift.Last
-		tally.Last = &last
-	}
-	return tally, nil
+	return st.state.Drift.Clone(), nil
 }
 
 // Workload returns what the ledger last recorded of the workload with uid.
-func (w *Writer) Workload(ctx context.Context, namespace, ledgerName, uid string) (WorkloadRecord, bool, error) {
+func (w *Writer) Workload(ctx context.Context, namespace, ledgerName, uid string) (ledger.WorkloadRecord, bool, error) {
 	st := w.chain(namespace, ledgerName)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
-		return WorkloadRecord{}, false, err
+		return ledger.WorkloadRecord{}, false, err
 	}
-	rec, ok := st.workloads[uid]
+	rec, ok := st.state.Workloads[uid]
 	return rec, ok, nil
 }
 
@@ -364,52 +306,8 @@ func (w *Writer) loadLocked(ctx context.Context, st *chainState, namespace, ledg
 		return fmt.Errorf("load ledger %s/%s: %w", namespace, ledgerName, err)
 	}
 	slices.SortFunc(list.Items, func(a, b gdprv1alpha1.AuditEvent) int { return cmp.Compare(a.Spec.Sequence, b.Spec.Sequence) })
-	st.chain = chain{loaded: true, keys: map[string]int64{}, openPods: map[string]string{}, baselines: map[string]string{}, workloads: map[string]WorkloadRecord{}, drift: DriftTally{Detected: map[string]int64{}}}
-	for i := range list.Items {
-		st.record(&list.Items[i].Spec)
-	}
+	st.state, st.loaded = ledger.Fold(list.Items), true
 	return nil
-}
-
-// record folds one entry of the chain, in sequence order, into the state.
-func (st *chain) record(spec *gdprv1alpha1.AuditEventSpec) {
-	st.head, st.headHash = spec.Sequence, spec.Hash
-	st.keys[spec.IdempotencyKey] = spec.Sequence
-	if spec.Type == gdprv1alpha1.AuditCheckpoint {
-		st.unsigned = 0
-	} else {
-		if st.unsigned == 0 {
-			st.firstUnsigned = spec.Time.Time
-		}
-		st.unsigned++
-	}
-	subject := spec.Subject
-	switch spec.Type {
-	case gdprv1alpha1.AuditPodCreated:
-		st.openPods[subject.PodUID] = subject.Pod
-		if spec.Fingerprints.After != "" {
-			st.baselines[subject.PodUID] = spec.Fingerprints.After
-		}
-	case gdprv1alpha1.AuditPodDeleted:
-		delete(st.openPods, subject.PodUID)
-		delete(st.baselines, subject.PodUID)
-	case gdprv1alpha1.AuditWorkloadCreated, gdprv1alpha1.AuditWorkloadSpecChanged:
-		if subject.Generation >= st.workloads[subject.WorkloadUID].Generation {
-			st.workloads[subject.WorkloadUID] = WorkloadRecord{Generation: subject.Generation, Fingerprint: spec.Fingerprints.After}
-		}
-	case gdprv1alpha1.AuditDriftDetected:
-		st.drift.Detected[spec.Reason]++
-		st.drift.Last = &LastDrift{Pod: subject.Pod, PodUID: subject.PodUID, Reason: spec.Reason, DetectedAt: spec.Time.Time}
-	case gdprv1alpha1.AuditPodReplaced:
-		st.drift.Replaced++
-		if st.drift.Last != nil && st.drift.Last.PodUID == subject.PodUID {
-			st.drift.Last.RepairedAt = spec.Time.Time
-		}
-	case gdprv1alpha1.AuditWorkloadDeleted:
-		rec := st.workloads[subject.WorkloadUID]
-		rec.Deleted = true
-		st.workloads[subject.WorkloadUID] = rec
-	}
 }
 
 func (w *Writer) ensureLedger(ctx context.Context, namespace, name string) error {

@@ -14,10 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package ledger holds the audit ledger's integrity rules: how an entry is encoded and
-// hashed, how checkpoints are signed, and how a chain is verified. It has no client, so the
-// operator, the kubectl plugin and a test all verify with the same code, and an auditor can
-// reproduce it from the encoding documented in the README.
 package ledger
 
 import (

@@ -1,0 +1,172 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package ledger
+
+import (
+	"maps"
+	"time"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+)
+
+// State is what a ledger's chain says, folded from its entries: where the chain ends, how
+// much of it no checkpoint covers yet, and what it records of the workload's pods, specs and
+// drift. The chain, not a status field or a counter in memory, is the authority for all of
+// it, so a restarted manager folds the chain again and knows what the one before knew.
+//
+// The zero State is that of an empty chain. A State is not safe for concurrent use.
+type State struct {
+	// Head and HeadHash are the sequence and hash of the newest entry folded in: the next
+	// entry is sealed after them.
+	Head     int64
+	HeadHash string
+	// Unsigned counts the entries since the last checkpoint; FirstUnsigned is the time of the
+	// oldest of them, and zero when Unsigned is.
+	Unsigned      int
+	FirstUnsigned time.Time
+	// Recorded maps the idempotency key of every entry to its sequence number.
+	Recorded map[string]int64
+	// OpenPods maps the UID of every pod with a PodCreated entry and no PodDeleted entry to
+	// its name.
+	OpenPods map[string]string
+	// Baselines maps the UID of every open pod to the fingerprint of what the API server
+	// admitted when it was created, where its PodCreated entry records one.
+	Baselines map[string]string
+	// Workloads holds, by workload UID, the newest spec recorded.
+	Workloads map[string]WorkloadRecord
+	// Drift tallies the chain's DriftDetected and PodReplaced entries.
+	Drift DriftTally
+}
+
+// DriftTally is what a ledger records of drift: the authority for a workload's drift status,
+// which a lost status write or a restart cannot make miscount.
+type DriftTally struct {
+	// Detected counts DriftDetected entries by reason.
+	Detected map[string]int64
+	// Replaced counts PodReplaced entries.
+	Replaced int64
+	// Last is the newest DriftDetected entry, if any.
+	Last *LastDrift
+}
+
+// LastDrift is the newest drift a ledger records.
+type LastDrift struct {
+	Pod, PodUID, Reason string
+	DetectedAt          time.Time
+	// RepairedAt is the time of the pod's PodReplaced entry; zero until there is one.
+	RepairedAt time.Time
+}
+
+// WorkloadRecord is what a ledger last recorded of a workload's spec.
+type WorkloadRecord struct {
+	// Generation is the newest metadata.generation recorded.
+	Generation int64
+	// Fingerprint is the spec fingerprint recorded with it.
+	Fingerprint string
+	// Deleted is true once the workload's deletion is recorded.
+	Deleted bool
+}
+
+// Clone returns a copy of t that shares nothing with it, for handing out a tally that the
+// next folded entry must not change under its reader.
+func (t DriftTally) Clone() DriftTally {
+	clone := DriftTally{Detected: maps.Clone(t.Detected), Replaced: t.Replaced}
+	if t.Last != nil {
+		last := *t.Last
+		clone.Last = &last
+	}
+	return clone
+}
+
+// Fold folds a whole chain, given in sequence order, into the State it ends in. Its maps are
+// never nil, even for an empty chain.
+func Fold(chain []gdprv1alpha1.AuditEvent) State {
+	var s State
+	s.init()
+	for i := range chain {
+		s.Apply(&chain[i].Spec)
+	}
+	return s
+}
+
+// Apply folds the next entry of the chain into s; a writer applies each entry it appends, so
+// it never reads the chain twice. Entries must come in sequence order, each once. Apply
+// checks nothing of the chain's integrity: that is Verify's job, and a writer folds only
+// entries it sealed itself or found continuing its head.
+func (s *State) Apply(spec *gdprv1alpha1.AuditEventSpec) {
+	s.init()
+	s.Head, s.HeadHash = spec.Sequence, spec.Hash
+	s.Recorded[spec.IdempotencyKey] = spec.Sequence
+	if spec.Type == gdprv1alpha1.AuditCheckpoint {
+		s.Unsigned, s.FirstUnsigned = 0, time.Time{}
+	} else {
+		if s.Unsigned == 0 {
+			s.FirstUnsigned = spec.Time.Time
+		}
+		s.Unsigned++
+	}
+	subject := spec.Subject
+	switch spec.Type {
+	case gdprv1alpha1.AuditPodCreated:
+		s.OpenPods[subject.PodUID] = subject.Pod
+		if spec.Fingerprints.After != "" {
+			s.Baselines[subject.PodUID] = spec.Fingerprints.After
+		}
+	case gdprv1alpha1.AuditPodDeleted:
+		delete(s.OpenPods, subject.PodUID)
+		delete(s.Baselines, subject.PodUID)
+	case gdprv1alpha1.AuditWorkloadCreated, gdprv1alpha1.AuditWorkloadSpecChanged:
+		// A late entry of an older generation (say, from a replica that read a stale
+		// workload) must not roll the recorded spec back: the newest generation stays.
+		if subject.Generation >= s.Workloads[subject.WorkloadUID].Generation {
+			s.Workloads[subject.WorkloadUID] = WorkloadRecord{Generation: subject.Generation, Fingerprint: spec.Fingerprints.After}
+		}
+	case gdprv1alpha1.AuditDriftDetected:
+		s.Drift.Detected[spec.Reason]++
+		s.Drift.Last = &LastDrift{Pod: subject.Pod, PodUID: subject.PodUID, Reason: spec.Reason, DetectedAt: spec.Time.Time}
+	case gdprv1alpha1.AuditPodReplaced:
+		s.Drift.Replaced++
+		// Only the last drift shows whether it was repaired; a replacement of an earlier
+		// drifted pod counts, but does not mark a newer drift repaired.
+		if s.Drift.Last != nil && s.Drift.Last.PodUID == subject.PodUID {
+			s.Drift.Last.RepairedAt = spec.Time.Time
+		}
+	case gdprv1alpha1.AuditWorkloadDeleted:
+		rec := s.Workloads[subject.WorkloadUID]
+		rec.Deleted = true
+		s.Workloads[subject.WorkloadUID] = rec
+	}
+}
+
+// init makes the maps a zero State lacks.
+func (s *State) init() {
+	if s.Recorded == nil {
+		s.Recorded = map[string]int64{}
+	}
+	if s.OpenPods == nil {
+		s.OpenPods = map[string]string{}
+	}
+	if s.Baselines == nil {
+		s.Baselines = map[string]string{}
+	}
+	if s.Workloads == nil {
+		s.Workloads = map[string]WorkloadRecord{}
+	}
+	if s.Drift.Detected == nil {
+		s.Drift.Detected = map[string]int64{}
+	}
+}
