@@ -238,12 +238,13 @@ type PinnedImage struct {
 // +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.replicas,selectorpath=.status.selector
 // +kubebuilder:resource:shortName=gdprw,categories=amber
 // +kubebuilder:printcolumn:name="Desired",type=integer,JSONPath=`.spec.replicas`
-// +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`
+// +kubebuilder:printcolumn:name="Pods-Ready",type=integer,JSONPath=`.status.readyReplicas`,description="How many of the workload's pods are Ready"
 // +kubebuilder:printcolumn:name="Revision",type=string,JSONPath=`.status.currentRevision`
-// +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
-// +kubebuilder:printcolumn:name="InSync",type=string,JSONPath=`.status.conditions[?(@.type=="InSync")].status`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,description="The workload's Ready condition"
+// +kubebuilder:printcolumn:name="In-Sync",type=string,JSONPath=`.status.conditions[?(@.type=="InSync")].status`,description="The workload's InSync condition: False while a pod drifted"
 // +kubebuilder:printcolumn:name="Digest",type=string,JSONPath=`.status.pinnedImages[0].digest`,description="The digest the first container's image is pinned to"
 // +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.status.pinnedImages[0].pinned`,priority=1
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 63",message="metadata.name must be at most 63 characters: it is used as the value of the gdpr.amber.dev/workload label on every pod"
