@@ -65,7 +65,7 @@ func (r *GDPRWorkloadReconciler) pinRevision(ctx context.Context, scope *workloa
 		if err != nil {
 			return err
 		}
-		result := r.pinner.pin(w, scope.templateHash, revision.Images(&w.Spec.Template), keychain)
+		result := r.pinner.pin(w, scope.templateHash, revision.Images(&w.Spec.Template), keychain, scope.now)
 		resolution = &revision.Resolution{Pins: result.pins, Pending: result.pending, Err: result.err, RetryAfter: result.retryAfter}
 	}
 	choice := revision.Choose(facts, resolution)

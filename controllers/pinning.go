@@ -90,7 +90,7 @@ type pinResult struct {
 
 // pin returns the pins of images for workload, from the cache or from a finished background
 // resolution, or starts one and reports pending. allowed is the workload's allowedRegistries.
-func (p *imagePinner) pin(workload *gdprv1alpha1.GDPRWorkload, templateHash string, images []revision.Image, keychain authn.Keychain) pinResult {
+func (p *imagePinner) pin(workload *gdprv1alpha1.GDPRWorkload, templateHash string, images []revision.Image, keychain authn.Keychain, now time.Time) pinResult {
 	key := pinJobKey{workload: types.NamespacedName{Namespace: workload.Namespace, Name: workload.Name}, uid: workload.UID, templateHash: templateHash}
 	for _, img := range images {
 		if _, err := name.ParseReference(img.Image); err != nil {
@@ -114,7 +114,7 @@ func (p *imagePinner) pin(workload *gdprv1alpha1.GDPRWorkload, templateHash stri
 	}
 
 	p.mu.Lock()
-	p.expireLocked(time.Now())
+	p.expireLocked(now)
 	job, ok := p.jobs[key]
 	if ok && job.done {
 		delete(p.jobs, key)
@@ -130,7 +130,8 @@ func (p *imagePinner) pin(workload *gdprv1alpha1.GDPRWorkload, templateHash stri
 	return pinResult{pending: true}
 }
 
-// run resolves in the background and wakes the workload when done.
+// run resolves in the background and wakes the workload when done. It stamps the time it
+// finished itself: it outlives the reconcile that started it.
 func (p *imagePinner) run(job *pinJob, workload *gdprv1alpha1.GDPRWorkload, images []revision.Image, keychain authn.Keychain) {
 	pins, err := p.resolve(images, keychain)
 	p.mu.Lock()
