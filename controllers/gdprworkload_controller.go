@@ -301,6 +301,9 @@ func (r *GDPRWorkloadReconciler) setupWithManager(mgr ctrl.Manager, do reconcile
 			return fmt.Errorf("index %T by workload: %w", obj, err)
 		}
 	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gdprv1alpha1.GDPRWorkload{}, pullInputIndex, pullInputsOf); err != nil {
+		return fmt.Errorf("index workloads by pull inputs: %w", err)
+	}
 	r.expectations = newPodExpectations()
 	r.pinner = newImagePinner(r.Images)
 	r.drift = newDriftTracker()
@@ -313,6 +316,10 @@ func (r *GDPRWorkloadReconciler) setupWithManager(mgr ctrl.Manager, do reconcile
 			return podChangeMatters(e.ObjectOld, e.ObjectNew)
 		}})).
 		Owns(&appsv1.ControllerRevision{}).
+		// A pull secret or service account that changes wakes the workloads whose pins depend
+		// on it: with those, a stalled or waiting workload needs no timer.
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.workloadsUsing)).
+		Watches(&corev1.ServiceAccount{}, handler.EnqueueRequestsFromMapFunc(r.workloadsUsing)).
 		// A workload whose images were resolved in the background is reconciled again.
 		WatchesRawSource(source.Channel(r.pinner.wake, &handler.EnqueueRequestForObject{})).
 		// A reconcile that waits on an API call that never answers would hold the workload

@@ -351,6 +351,27 @@ var _ = Describe("Image pinning", func() {
 		eventuallyReady(ctx, w, 1)
 	})
 
+	It("wakes a workload when a pull secret of its service account is fixed, without waiting for the backoff", func(ctx SpecContext) {
+		ref := authRegistry.Ref("pin-wake/app:1")
+		digest := mustPush(authRegistry, "pin-wake/app:1")
+		Expect(k8sClient.Create(ctx, pullSecret(ns, "wake-creds", authRegistry.Host, basicAuthUser, "wrong"))).To(Succeed())
+		Expect(k8sClient.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "wake-puller"},
+			ImagePullSecrets: []corev1.LocalObjectReference{{Name: "wake-creds"}}})).To(Succeed())
+		w := workload(ns, "wake", 1, ref)
+		w.Spec.Template.Spec.ServiceAccountName = "wake-puller"
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		pinFailure(ctx, w, gdprv1alpha1.ReasonUnauthorized)
+
+		By("failing long enough for the backoff to reach 16s")
+		time.Sleep(16 * time.Second)
+		pinFailure(ctx, w, gdprv1alpha1.ReasonUnauthorized)
+		Expect(k8sClient.Update(ctx, pullSecret(ns, "wake-creds", authRegistry.Host, basicAuthUser, basicAuthPassword))).To(Succeed())
+		Eventually(func(g Gomega) {
+			actAsKubelet(ctx, w)
+			g.Expect(podImages(ctx, w)).To(Equal([]string{ref + "@" + digest}))
+		}, 8*time.Second, interval).Should(Succeed(), "the secret's change woke the workload; the backoff alone would take longer")
+	})
+
 	It("does not reconcile a stalled workload again until its spec changes", func(ctx SpecContext) {
 		w := workload(ns, "stalled-quiet", 1, image("pin-quiet/app:1"))
 		w.Spec.ImagePolicy.AllowedRegistries = []string{"registry.example/team"}
