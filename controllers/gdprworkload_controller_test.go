@@ -26,6 +26,7 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -149,7 +150,7 @@ var _ = Describe("GDPRWorkload validation", func() {
 			w := workload(ns, "bad", 1, image("app:1"))
 			mutate(w)
 			err := k8sClient.Create(ctx, w)
-			Expect(err).To(HaveOccurred())
+			Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want an Invalid error, got %v", err)
 			Expect(err.Error()).To(ContainSubstring(wantInMessage))
 		},
 		Entry("negative replicas", func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.Replicas = ptr.To[int32](-1) },
@@ -180,7 +181,18 @@ var _ = Describe("GDPRWorkload validation", func() {
 		}, "spec.imagePolicy.refreshInterval must be at least 10s"),
 		Entry("a negative history limit", func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.RevisionHistoryLimit = ptr.To[int32](-1) },
 			"spec.revisionHistoryLimit: Invalid value: -1"),
+		Entry("an ignoreMetadata glob path.Match cannot read", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.DriftPolicy.IgnoreMetadata = []string{"example.com/*", "[["}
+		}, `spec.driftPolicy.ignoreMetadata: "[[" is not a glob path.Match can read`),
 	)
+
+	It("accepts the globs path.Match reads", func(ctx SpecContext) {
+		w := workload(ns, "readable", 1, "nginx")
+		w.Spec.DriftPolicy.IgnoreMetadata = []string{"app.kubernetes.io/*", "*", "a?b", "[abc]", "[a-z]x", "[^a]", `\*`, "[[]", `[\]]`}
+		// A dry run: the API server validates the workload in full, and no reconciler tries
+		// to pin images from registries the suite does not run.
+		Expect(k8sClient.Create(ctx, w, client.DryRunAll)).To(Succeed())
+	})
 
 	It("refuses a workload without a template", func(ctx SpecContext) {
 		u := map[string]any{
