@@ -28,6 +28,7 @@ help: ## Show this help.
 .PHONY: manifests
 manifests: ## Generate the CRDs and the manager's RBAC role from kubebuilder markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:generateEmbeddedObjectMeta=true paths="./..." output:crd:artifacts:config=config/crd/bases
+	go run ./hack/crdbounds config/crd/bases/gdpr.amber.dev_gdprworkloads.yaml
 
 .PHONY: generate
 generate: ## Generate DeepCopy methods for the API types.

@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -149,7 +151,7 @@ var _ = Describe("GDPRWorkload validation", func() {
 			w := workload(ns, "bad", 1, image("app:1"))
 			mutate(w)
 			err := k8sClient.Create(ctx, w)
-			Expect(err).To(HaveOccurred())
+			Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want an Invalid error, got %v", err)
 			Expect(err.Error()).To(ContainSubstring(wantInMessage))
 		},
 		Entry("negative replicas", func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.Replicas = ptr.To[int32](-1) },
@@ -180,7 +182,39 @@ var _ = Describe("GDPRWorkload validation", func() {
 		}, "spec.imagePolicy.refreshInterval must be at least 10s"),
 		Entry("a negative history limit", func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.RevisionHistoryLimit = ptr.To[int32](-1) },
 			"spec.revisionHistoryLimit: Invalid value: -1"),
+		Entry("an ignoreMetadata glob path.Match cannot read", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.DriftPolicy.IgnoreMetadata = []string{"example.com/*", "[["}
+		}, `spec.driftPolicy.ignoreMetadata: "[[" is not a glob path.Match can read`),
+		Entry("a container image that is no reference, after one that is", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Template.Spec.Containers = append(w.Spec.Template.Spec.Containers, corev1.Container{Name: "sidecar", Image: "UPPER/Case::bad"})
+		}, `spec.template.spec.containers[].image "UPPER/Case::bad" is not an image reference the kubelet can pull`),
+		Entry("an init container image that is no reference", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Template.Spec.InitContainers = []corev1.Container{{Name: "init", Image: "UPPER/Case::bad"}}
+		}, `spec.template.spec.initContainers[].image "UPPER/Case::bad" is not an image reference the kubelet can pull`),
+		Entry("more containers than the image rules can check", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Template.Spec.Containers = nil
+			for i := range gdprv1alpha1.MaxTemplateContainers + 1 {
+				w.Spec.Template.Spec.Containers = append(w.Spec.Template.Spec.Containers, corev1.Container{Name: fmt.Sprintf("c%d", i), Image: "nginx"})
+			}
+		}, "spec.template.spec.containers: Too many: 65: must have at most 64 items"),
+		Entry("an image longer than any reference", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Template.Spec.Containers[0].Image = "registry.example/" + strings.Repeat("a", gdprv1alpha1.MaxImageLength)
+		}, "spec.template.spec.containers[0].image: Too long: may not be more than 1024"),
 	)
+
+	It("accepts the globs path.Match reads and the references Amber and the kubelet both read", func(ctx SpecContext) {
+		const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+		w := workload(ns, "readable", 1, "nginx")
+		w.Spec.DriftPolicy.IgnoreMetadata = []string{"app.kubernetes.io/*", "*", "a?b", "[abc]", "[a-z]x", "[^a]", `\*`, "[[]", `[\]]`}
+		for i, ref := range []string{"nginx:1.27", "127.0.0.1:5001/team/app:v1", "registry.example.com/a/b@" + digest,
+			"a/b:tag@" + digest, "localhost:5000/x", "Registry.Example/app", "[::1]:5000/app"} {
+			w.Spec.Template.Spec.Containers = append(w.Spec.Template.Spec.Containers, corev1.Container{Name: fmt.Sprintf("c%d", i), Image: ref})
+		}
+		w.Spec.Template.Spec.InitContainers = []corev1.Container{{Name: "init", Image: "ghcr.io/a_b/c__d/e-f--g.h:1.0.0-rc.1"}}
+		// A dry run: the API server validates the workload in full, and no reconciler tries
+		// to pin images from registries the suite does not run.
+		Expect(k8sClient.Create(ctx, w, client.DryRunAll)).To(Succeed())
+	})
 
 	It("refuses a workload without a template", func(ctx SpecContext) {
 		u := map[string]any{

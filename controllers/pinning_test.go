@@ -434,8 +434,11 @@ var _ = Describe("Image pinning", func() {
 		Expect(first).NotTo(Equal(moved))
 	})
 
-	It("stalls on an image reference that cannot be parsed", func(ctx SpecContext) {
-		w := workload(ns, "malformed", 1, images.Host+"/Upper/Case:1")
+	It("stalls on an image reference the API server admits but that cannot be parsed", func(ctx SpecContext) {
+		// The CRD's rule refuses most malformed references (UPPER/Case is refused when
+		// applied); it does not count characters, and go-containerregistry refuses a
+		// repository longer than 255.
+		w := workload(ns, "malformed", 1, images.Host+"/"+strings.Repeat("a", 256)+":1")
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		pinFailure(ctx, w, gdprv1alpha1.ReasonInvalidReference)
 		Expect(condition(ctx, w, gdprv1alpha1.StalledCondition)()).To(HaveField("Reason", gdprv1alpha1.ReasonInvalidReference))

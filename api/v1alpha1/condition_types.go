@@ -92,6 +92,8 @@ const (
 	ReasonRegistryNotAllowed = "RegistryNotAllowed"
 
 	// ReasonInvalidReference (ImagesPinned=False, Stalled=True): an image is not a valid reference.
+	// The CRD refuses most such images when the workload is applied; this covers what its rule
+	// does not check, such as a repository longer than 255 characters.
 	ReasonInvalidReference = "InvalidReference"
 
 	// ReasonReconcileFailed (Ready=False, Reconciling=True): a step failed for a reason that

@@ -49,9 +49,14 @@ type DriftPolicy struct {
 	// ignoreMetadata lists label and annotation keys, as globs ("example.com/*",
 	// "sidecar.istio.io/status"), that other tools may write on running pods without it
 	// counting as drift. The workload label can never be ignored.
+	// Globs are read as Go's path.Match reads them: * matches any run of characters but /,
+	// ? one character but /, [abc], [a-z] and [^a-z] one character of a non-empty class, and
+	// \ makes the next character literal. A glob that cannot be read ("[[", "a[", "[]",
+	// a trailing \) is refused.
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MaxLength=317
 	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:XValidation:rule=`self.matches(r'^(?:[^\\\[]|\\(?s:.)|\[(?:\^(?:(?:[^\\\]-]|\\(?s:.))(?:-(?:[^\\\]-]|\\(?s:.)))?)+|(?:[^\\\]^-]|\\(?s:.))(?:-(?:[^\\\]-]|\\(?s:.)))?(?:(?:[^\\\]-]|\\(?s:.))(?:-(?:[^\\\]-]|\\(?s:.)))?)*)\])*$')`,messageExpression=`'spec.driftPolicy.ignoreMetadata: "' + self + r'" is not a glob path.Match can read: * and ? match within one segment, [a-z] and [^a-z] are character classes that must be non-empty and closed, \ escapes the next character and cannot end the glob'`
 	// +listType=set
 	// +optional
 	IgnoreMetadata []string `json:"ignoreMetadata,omitempty"`

@@ -42,6 +42,23 @@ const (
 	LedgerFinalizer = "gdpr.amber.dev/audit-ledger"
 )
 
+// Bounds on a workload's pod template, far above what any pod needs. The API server estimates
+// the cost of each CEL rule from the largest object the schema allows, and refuses a CRD
+// whose image check could cost too much on unbounded lists of unbounded strings. The template
+// is k8s.io/api's PodTemplateSpec, where kubebuilder markers cannot go, so hack/crdbounds
+// writes these into the generated CRD after controller-gen.
+const (
+	// MaxTemplateContainers is how many containers, and how many init containers, a
+	// workload's template may list. At 256 the estimated cost of the image rules would
+	// exceed the API server's limit per rule.
+	MaxTemplateContainers = 64
+
+	// MaxImageLength is the longest image a workload's template may name, in characters. A
+	// reference the kubelet can pull is shorter: a host name of at most 253 characters, a
+	// repository of at most 255, a tag of at most 128 and a sha512 digest.
+	MaxImageLength = 1024
+)
+
 // GDPRWorkloadSpec declares the pods of a workload that processes personal data.
 //
 // Later API additions (image pinning, drift policy, data-protection record) extend this
@@ -57,10 +74,18 @@ type GDPRWorkloadSpec struct {
 	// template describes the pods Amber creates. Amber never edits a running pod: a change
 	// to the template makes a new revision, and pods of the old revision are replaced by
 	// fresh ones (a new pod first, the old one deleted once the new one is Ready).
-	// The template needs at least one container, and every container an image.
+	// The template needs at least one container, and every container an image the kubelet
+	// can pull: [registry[:port]/]repository[:tag][@digest], the repository in lowercase
+	// ("nginx:1.27", "registry.example/team/app@sha256:…"). A reference that passes this
+	// check but that Amber still cannot read (a repository longer than 255 characters) stalls
+	// the workload with reason InvalidReference. At most 64 containers and 64 init
+	// containers, and images of at most 1024 characters: without these bounds the API
+	// server would refuse the check of every image as too costly.
 	// +kubebuilder:validation:XValidation:rule="size(self.spec.containers) > 0",message="spec.template.spec.containers must list at least one container",fieldPath=".spec.containers"
 	// +kubebuilder:validation:XValidation:rule="self.spec.containers.all(c, has(c.image) && size(c.image) > 0)",message="spec.template.spec.containers[].image is required: every container needs an image",fieldPath=".spec.containers"
 	// +kubebuilder:validation:XValidation:rule="!has(self.spec.initContainers) || self.spec.initContainers.all(c, has(c.image) && size(c.image) > 0)",message="spec.template.spec.initContainers[].image is required: every init container needs an image",fieldPath=".spec.initContainers"
+	// +kubebuilder:validation:XValidation:rule=`self.spec.containers.all(c, !has(c.image) || c.image.matches(r'^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+(?::[0-9]+)?|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9]+|localhost|\[[a-fA-F0-9:]*:[a-fA-F0-9:]*\](?::[0-9]+)?)/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$'))`,message=`spec.template.spec.containers[].image must be an image reference the kubelet can pull: write [registry[:port]/]repository[:tag][@digest] with a lowercase repository, such as nginx:1.27 or registry.example/team/app@sha256:...`,messageExpression=`'spec.template.spec.containers[].image "' + self.spec.containers[self.spec.containers.map(c, !has(c.image) || c.image.matches(r'^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+(?::[0-9]+)?|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9]+|localhost|\[[a-fA-F0-9:]*:[a-fA-F0-9:]*\](?::[0-9]+)?)/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$')).indexOf(false)].image + '" is not an image reference the kubelet can pull: write [registry[:port]/]repository[:tag][@digest] with a lowercase repository, such as nginx:1.27 or registry.example/team/app@sha256:...'`,fieldPath=".spec.containers"
+	// +kubebuilder:validation:XValidation:rule=`!has(self.spec.initContainers) || self.spec.initContainers.all(c, !has(c.image) || c.image.matches(r'^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+(?::[0-9]+)?|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9]+|localhost|\[[a-fA-F0-9:]*:[a-fA-F0-9:]*\](?::[0-9]+)?)/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$'))`,message=`spec.template.spec.initContainers[].image must be an image reference the kubelet can pull: write [registry[:port]/]repository[:tag][@digest] with a lowercase repository, such as nginx:1.27 or registry.example/team/app@sha256:...`,messageExpression=`'spec.template.spec.initContainers[].image "' + self.spec.initContainers[self.spec.initContainers.map(c, !has(c.image) || c.image.matches(r'^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+(?::[0-9]+)?|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9]+|localhost|\[[a-fA-F0-9:]*:[a-fA-F0-9:]*\](?::[0-9]+)?)/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$')).indexOf(false)].image + '" is not an image reference the kubelet can pull: write [registry[:port]/]repository[:tag][@digest] with a lowercase repository, such as nginx:1.27 or registry.example/team/app@sha256:...'`,fieldPath=".spec.initContainers"
 	// +required
 	Template corev1.PodTemplateSpec `json:"template"`
 
