@@ -234,6 +234,10 @@ type AuditLedgerCheckpoint struct {
 
 // AuditLedgerStatus is the ledger's head, checkpoints and verification.
 type AuditLedgerStatus struct {
+	// observedGeneration is the metadata.generation of the spec this status describes. It
+	// moves once a reconcile handled that spec without error (a new retention applied, say).
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 	// head is the newest entry; appends advance it with optimistic concurrency, so no two
 	// entries take the same place.
 	// +optional
@@ -258,7 +262,13 @@ type AuditLedgerStatus struct {
 	// +optional
 	LastVerified *metav1.Time `json:"lastVerified,omitempty"`
 	// conditions: Verified is True when the chain and its checkpoints verify, False with the
-	// first bad sequence number in the message otherwise.
+	// first bad sequence number in the message otherwise (reason ChainBroken). Ready is True
+	// when the chain verifies and everything due on the ledger is done (retention copied, due
+	// checkpoint signed, expired entries removed); it is always present. Stalled is True,
+	// reason Tampered, while the chain does not verify: only a person can deal with that, and
+	// meanwhile retention removes nothing (Ready is then False, reason Tampered). Reconciling
+	// is True, reason ReconcileFailed, while a failed step is retried (Ready is then False,
+	// reason ReconcileFailed). Reconciling and Stalled are absent when not True.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
