@@ -18,7 +18,10 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -26,6 +29,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
@@ -79,6 +83,41 @@ func ledgerEvents(ctx context.Context, namespace, name, reason string) []eventsv
 		}
 	}
 	return out
+}
+
+// table asks the API server for the table `kubectl get` prints.
+func table(ctx context.Context, path string) *metav1.Table {
+	GinkgoHelper()
+	httpClient, err := rest.HTTPClientFor(cfg)
+	Expect(err).NotTo(HaveOccurred())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.Host+path, nil)
+	Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+	resp, err := httpClient.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(resp.StatusCode).To(Equal(http.StatusOK), string(body))
+	t := &metav1.Table{}
+	Expect(json.Unmarshal(body, t)).To(Succeed())
+	return t
+}
+
+// column returns the cells of the named column, row by row.
+func column(t *metav1.Table, name string) []any {
+	GinkgoHelper()
+	for i, c := range t.ColumnDefinitions {
+		if c.Name == name {
+			cells := make([]any, len(t.Rows))
+			for j, row := range t.Rows {
+				cells[j] = row.Cells[i]
+			}
+			return cells
+		}
+	}
+	Fail(fmt.Sprintf("no column %q in %v", name, t.ColumnDefinitions))
+	return nil
 }
 
 var _ = Describe("Audit ledger conditions", func() {
@@ -165,5 +204,29 @@ var _ = Describe("Audit ledger conditions", func() {
 			g.Expect(events[0].Type).To(Equal("Warning"))
 			g.Expect(events[0].Note).To(HavePrefix("The audit chain does not verify: entry 2: is missing"))
 		}, 3*time.Second, interval).Should(Succeed())
+	})
+
+	It("prints what an entry is about, and whether and when a ledger last verified", func(ctx SpecContext) {
+		_, err := writer.Append(ctx, ns, "printed", gdprv1alpha1.AuditEventSpec{
+			Type: gdprv1alpha1.AuditWorkloadCreated, Reason: "Created", IdempotencyKey: "w/WorkloadCreated",
+			Subject: gdprv1alpha1.AuditSubject{Workload: "printed", WorkloadUID: "0d9c", Generation: 1},
+		})
+		Expect(err).NotTo(HaveOccurred())
+		appendEntries(ctx, ns, "printed", 1)
+
+		// The Subject column's JSONPath is a union of pod and workload: the API server prints
+		// the first of its results, and an absent field gives none, so a pod entry shows its
+		// pod and a workload entry its workload.
+		entries := table(ctx, fmt.Sprintf("/apis/gdpr.amber.dev/v1alpha1/namespaces/%s/auditevents", ns))
+		Expect(column(entries, "Reason")).To(Equal([]any{"Created", "ScalingUp"}))
+		Expect(column(entries, "Subject")).To(Equal([]any{"printed", "printed-0"}))
+
+		Eventually(func(g Gomega) {
+			ledgers := table(ctx, fmt.Sprintf("/apis/gdpr.amber.dev/v1alpha1/namespaces/%s/auditledgers", ns))
+			g.Expect(column(ledgers, "Ready")).To(Equal([]any{"True"}))
+			g.Expect(column(ledgers, "Verified")).To(Equal([]any{"True"}))
+			g.Expect(column(ledgers, "Last Verified")).To(HaveExactElements(MatchRegexp(`^\d+s$`)), "a date column prints as an age")
+			g.Expect(column(ledgers, "Message")).To(HaveExactElements(HavePrefix("Entries 1 to 2 verified")))
+		}, timeout, interval).Should(Succeed())
 	})
 })
