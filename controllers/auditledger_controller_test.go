@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -90,7 +91,9 @@ func table(ctx context.Context, path string) *metav1.Table {
 	GinkgoHelper()
 	httpClient, err := rest.HTTPClientFor(cfg)
 	Expect(err).NotTo(HaveOccurred())
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.Host+path, nil)
+	url, err := neturl.JoinPath(cfg.Host, path)
+	Expect(err).NotTo(HaveOccurred())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	Expect(err).NotTo(HaveOccurred())
 	req.Header.Set("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
 	resp, err := httpClient.Do(req)
