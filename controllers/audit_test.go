@@ -152,7 +152,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 			g.Expect(l.Status.Head.Sequence).To(BeEquivalentTo(len(entries)))
 			g.Expect(l.Status.Head.Hash).To(Equal(entries[len(entries)-1].Spec.Hash))
 			g.Expect(l.Status.Entries).To(BeEquivalentTo(len(entries)))
-			g.Expect(meta.IsStatusConditionTrue(l.Status.Conditions, VerifiedCondition)).To(BeTrue())
+			g.Expect(meta.IsStatusConditionTrue(l.Status.Conditions, gdprv1alpha1.VerifiedCondition)).To(BeTrue())
 			g.Expect(l.Status.LastVerified).NotTo(BeNil())
 		}, timeout, interval).Should(Succeed())
 	})
@@ -277,7 +277,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 		l := &gdprv1alpha1.AuditLedger{}
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "tampered"}, l)).To(Succeed())
-			g.Expect(meta.IsStatusConditionTrue(l.Status.Conditions, VerifiedCondition)).To(BeTrue())
+			g.Expect(meta.IsStatusConditionTrue(l.Status.Conditions, gdprv1alpha1.VerifiedCondition)).To(BeTrue())
 		}, timeout, interval).Should(Succeed())
 
 		victim := &gdprv1alpha1.AuditEvent{}
@@ -286,13 +286,13 @@ var _ = Describe("Audit ledger of a workload", func() {
 
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "tampered"}, l)).To(Succeed())
-			c := meta.FindStatusCondition(l.Status.Conditions, VerifiedCondition)
+			c := meta.FindStatusCondition(l.Status.Conditions, gdprv1alpha1.VerifiedCondition)
 			g.Expect(c).NotTo(BeNil())
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-			g.Expect(c.Reason).To(Equal(ReasonChainBroken))
+			g.Expect(c.Reason).To(Equal(gdprv1alpha1.ReasonChainBroken))
 			g.Expect(c.Message).To(HavePrefix("entry 2: is missing"))
 		}, timeout, interval).Should(Succeed())
-		Eventually(func() []string { return eventReasons(ctx, ns) }, timeout, interval).Should(ContainElement(EventLedgerTampered))
+		Eventually(func() []string { return eventReasons(ctx, ns) }, timeout, interval).Should(ContainElement(gdprv1alpha1.EventLedgerTampered))
 	})
 
 	It("puts back a ledger status rewritten behind its back, and writes nothing while nothing changes", func(ctx SpecContext) {
@@ -304,7 +304,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 		By("a quiet ledger: every entry signed, nothing due")
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, key, l)).To(Succeed())
-			c := meta.FindStatusCondition(l.Status.Conditions, VerifiedCondition)
+			c := meta.FindStatusCondition(l.Status.Conditions, gdprv1alpha1.VerifiedCondition)
 			g.Expect(c).NotTo(BeNil())
 			g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
 			g.Expect(c.Message).To(HaveSuffix("; 0 not yet covered by a signed checkpoint"))
@@ -375,7 +375,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 			}
 			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "expiring"}, l)).To(Succeed())
 			g.Expect(l.Status.FirstSequence).To(Equal(first.Spec.Sequence))
-			g.Expect(meta.IsStatusConditionTrue(l.Status.Conditions, VerifiedCondition)).To(BeTrue())
+			g.Expect(meta.IsStatusConditionTrue(l.Status.Conditions, gdprv1alpha1.VerifiedCondition)).To(BeTrue())
 		}, timeout, interval).Should(Succeed())
 		report := ledger.Verify(ns, "expiring", entriesOf(ctx, ns, "expiring"), publicKeys(), ledger.Options{MaxUnsigned: 4})
 		Expect(report.Problem).To(BeNil())

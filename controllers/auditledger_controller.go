@@ -19,6 +19,7 @@ package controllers
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -28,7 +29,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -43,26 +43,6 @@ import (
 	"github.com/amber-gdpr/amber/internal/audit"
 	"github.com/amber-gdpr/amber/internal/ledger"
 )
-
-// Condition type and reasons of an AuditLedger.
-const (
-	// VerifiedCondition is True when the ledger's chain and checkpoints verify, False with the
-	// first bad sequence number otherwise.
-	VerifiedCondition = "Verified"
-	// ReasonChainVerified (Verified=True).
-	ReasonChainVerified = "ChainVerified"
-	// ReasonChainBroken (Verified=False): an entry was modified, deleted, inserted or reordered,
-	// or a checkpoint does not verify.
-	ReasonChainBroken = "ChainBroken"
-
-	// EventLedgerTampered is the Warning event of a ledger that stops verifying.
-	EventLedgerTampered = "LedgerTampered"
-	// EventEntriesExpired is the event of entries removed by retention.
-	EventEntriesExpired = "EntriesExpired"
-)
-
-// keptCheckpoints is how many of the newest checkpoints a ledger's status lists.
-const keptCheckpoints = 5
 
 // AuditLedgerReconciler keeps each ledger's status true to its chain: it verifies new entries
 // as they arrive (and the whole chain every FullVerifyInterval), signs a checkpoint when the
@@ -97,59 +77,92 @@ type verifiedChain struct {
 	full    time.Time
 }
 
+// ledgerScope carries what one reconcile of one ledger reads, from phase to phase.
+type ledgerScope struct {
+	ledger *gdprv1alpha1.AuditLedger
+	// base is the ledger as the API server last returned it, before this reconcile's status:
+	// the status patch is computed from it, and a condition's change is seen against it.
+	base *gdprv1alpha1.AuditLedger
+	// now is the reconcile's time, for checkpoints, retention and lastVerified alike.
+	now time.Time
+	// entries are the ledger's entries in sequence order, less those retention removed;
+	// listed says they were read.
+	entries []gdprv1alpha1.AuditEvent
+	listed  bool
+	// report is the outcome of verification, nil until it ran; full says it covered the
+	// whole chain, not only new entries.
+	report *ledger.Report
+	full   bool
+	// requeueAfter is when to look at the ledger again, 0 for no particular time.
+	requeueAfter time.Duration
+}
+
+// requeue asks for the ledger to be reconciled again after d at the latest.
+func (s *ledgerScope) requeue(d time.Duration) {
+	if d > 0 && (s.requeueAfter == 0 || d < s.requeueAfter) {
+		s.requeueAfter = d
+	}
+}
+
 // +kubebuilder:rbac:groups=gdpr.amber.dev,resources=auditevents,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=gdpr.amber.dev,resources=auditledgers,verbs=get;list;watch;create;update;patch
 // +kubebuilder:rbac:groups=gdpr.amber.dev,resources=auditledgers/status,verbs=get;update;patch
 
 // Reconcile verifies, checkpoints and trims one ledger and reports on it.
-func (r *AuditLedgerReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+func (r *AuditLedgerReconciler) Reconcile(ctx context.Context, req reconcile.Request) (result reconcile.Result, retErr error) {
 	l := &gdprv1alpha1.AuditLedger{}
 	if err := r.Get(ctx, req.NamespacedName, l); err != nil {
+		if apierrors.IsNotFound(err) {
+			// A ledger made again under the same name is a new chain: what was verified of
+			// the old one must not anchor it.
+			r.forgetVerified(req.NamespacedName)
+		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
-	now := r.now()
-	if err := r.syncRetention(ctx, l); err != nil {
-		return reconcile.Result{}, err
-	}
 
-	// Sign first: a checkpoint that is due becomes part of what is verified below.
-	requeue := r.FullVerifyInterval
-	untilCheckpoint, err := r.checkpointIfDue(ctx, l, now)
-	if err != nil {
-		return reconcile.Result{}, err
-	}
-	if untilCheckpoint > 0 {
-		requeue = min(requeue, untilCheckpoint)
-	}
+	scope := &ledgerScope{ledger: l, base: l.DeepCopy(), now: r.now()}
+	scope.requeue(r.FullVerifyInterval)
+	defer func() {
+		summarizeLedger(scope, retErr)
+		base := scope.base
+		if equality.Semantic.DeepEqual(base.Status, l.Status) && r.statusWrites.skippable(l) {
+			return // nothing to write: a status write costs the API server, and every ledger has many reconciles
+		}
+		// The optimistic lock matters, as for a workload: a merge patch computed from a cached
+		// copy that lags our own last write would leave out fields that only look unchanged.
+		err := r.Status().Patch(ctx, l, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+		switch {
+		case err == nil:
+			r.statusWrites.wrote(l)
+			// The event goes out once the status saying so is written: a reconcile whose write
+			// conflicts sees the chain still unbroken in its next copy and tells then, so the
+			// transition is told once, however many reconciles notice it.
+			if chainBroke(base.Status.Conditions, l.Status.Conditions) {
+				verified := meta.FindStatusCondition(l.Status.Conditions, gdprv1alpha1.VerifiedCondition)
+				r.Recorder.Eventf(l, nil, corev1.EventTypeWarning, gdprv1alpha1.EventLedgerTampered, "Verify", "The audit chain does not verify: %s", verified.Message)
+			}
+		case apierrors.IsNotFound(err):
+		case apierrors.IsConflict(err) && retErr == nil:
+			// The cache has not caught up with our last status write yet; look again shortly.
+			result = reconcile.Result{RequeueAfter: statusConflictRecheck}
+		default:
+			retErr = errors.Join(retErr, fmt.Errorf("patch ledger status: %w", err))
+		}
+	}()
 
-	entries, err := r.listEntries(ctx, l)
-	if err != nil {
-		return reconcile.Result{}, err
-	}
-	base := l.DeepCopy()
-	report, full := r.verify(l, entries, now)
-	if report.Problem == nil {
-		removed, err := r.expire(ctx, l, entries, now)
-		if err != nil {
+	for _, phase := range []func(context.Context, *ledgerScope) error{
+		r.syncRetention,
+		// Sign first: a checkpoint that is due becomes part of what is verified below.
+		r.checkpointIfDue,
+		r.listEntries,
+		r.verify,
+		r.expire,
+	} {
+		if err := phase(ctx, scope); err != nil {
 			return reconcile.Result{}, err
 		}
-		if removed > 0 {
-			entries = entries[removed:]
-			r.Recorder.Eventf(l, nil, corev1.EventTypeNormal, EventEntriesExpired, "Expire", "Removed %d entries older than %s, covered by the checkpoint at entry %d", removed, l.Spec.Retention.Duration, entries[0].Spec.Sequence)
-		}
 	}
-	r.summarize(l, entries, report, full, now)
-	if equality.Semantic.DeepEqual(base.Status, l.Status) && r.statusWrites.skippable(l) {
-		return reconcile.Result{RequeueAfter: requeue}, nil
-	}
-	if err := r.Status().Patch(ctx, l, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-		if apierrors.IsConflict(err) {
-			return reconcile.Result{RequeueAfter: statusConflictRecheck}, nil
-		}
-		return reconcile.Result{}, fmt.Errorf("patch ledger status: %w", err)
-	}
-	r.statusWrites.wrote(l)
-	return reconcile.Result{RequeueAfter: requeue}, nil
+	return reconcile.Result{RequeueAfter: scope.requeueAfter}, nil
 }
 
 func (r *AuditLedgerReconciler) now() time.Time {
@@ -161,7 +174,8 @@ func (r *AuditLedgerReconciler) now() time.Time {
 
 // syncRetention copies the workload's retention into the ledger, which keeps it after the
 // workload is gone.
-func (r *AuditLedgerReconciler) syncRetention(ctx context.Context, l *gdprv1alpha1.AuditLedger) error {
+func (r *AuditLedgerReconciler) syncRetention(ctx context.Context, scope *ledgerScope) error {
+	l := scope.ledger
 	w := &gdprv1alpha1.GDPRWorkload{}
 	if err := r.Get(ctx, client.ObjectKey{Namespace: l.Namespace, Name: l.Spec.Workload}, w); err != nil {
 		return client.IgnoreNotFound(err)
@@ -175,45 +189,47 @@ func (r *AuditLedgerReconciler) syncRetention(ctx context.Context, l *gdprv1alph
 	if err := r.Patch(ctx, l, patch); err != nil {
 		return fmt.Errorf("set ledger retention: %w", err)
 	}
+	// The status patch is computed from, and locked to, the ledger as the server now has it:
+	// the old copy's resourceVersion would only conflict.
+	scope.base = l.DeepCopy()
 	return nil
 }
 
 // checkpointIfDue signs a checkpoint once the oldest unsigned entry is CheckpointInterval old,
-// and says how long until one is due: zero when no entry waits for one. A ledger with every
-// entry signed needs no timer: its next entry enqueues it.
-func (r *AuditLedgerReconciler) checkpointIfDue(ctx context.Context, l *gdprv1alpha1.AuditLedger, now time.Time) (time.Duration, error) {
+// and otherwise asks to come back when one is due. A ledger with every entry signed needs no
+// timer: its next entry enqueues it.
+func (r *AuditLedgerReconciler) checkpointIfDue(ctx context.Context, scope *ledgerScope) error {
+	l := scope.ledger
 	due, pending, err := r.Ledger.CheckpointDue(ctx, l.Namespace, l.Name, r.CheckpointInterval)
-	if err != nil {
-		return 0, err
+	if err != nil || !pending {
+		return err
 	}
-	if !pending {
-		return 0, nil
+	if wait := due.Sub(scope.now); wait > 0 {
+		scope.requeue(wait)
+		return nil
 	}
-	if wait := due.Sub(now); wait > 0 {
-		return wait, nil
-	}
-	if err := r.Ledger.Checkpoint(ctx, l.Namespace, l.Name); err != nil {
-		return 0, err
-	}
-	return 0, nil
+	return r.Ledger.Checkpoint(ctx, l.Namespace, l.Name)
 }
 
-func (r *AuditLedgerReconciler) listEntries(ctx context.Context, l *gdprv1alpha1.AuditLedger) ([]gdprv1alpha1.AuditEvent, error) {
+func (r *AuditLedgerReconciler) listEntries(ctx context.Context, scope *ledgerScope) error {
+	l := scope.ledger
 	list := &gdprv1alpha1.AuditEventList{}
 	// The entries are only read: copying every one of a long chain on every reconcile would
 	// cost more than verifying it.
 	// Through the index: a namespace can hold the entries of many ledgers.
 	if err := r.List(ctx, list, client.InNamespace(l.Namespace), client.MatchingFields{ledgerIndex: l.Name}, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fmt.Errorf("list entries of ledger %s: %w", l.Name, err)
+		return fmt.Errorf("list entries of ledger %s: %w", l.Name, err)
 	}
-	entries := list.Items
-	slices.SortFunc(entries, func(a, b gdprv1alpha1.AuditEvent) int { return cmp.Compare(a.Spec.Sequence, b.Spec.Sequence) })
-	return entries, nil
+	scope.entries, scope.listed = list.Items, true
+	slices.SortFunc(scope.entries, func(a, b gdprv1alpha1.AuditEvent) int { return cmp.Compare(a.Spec.Sequence, b.Spec.Sequence) })
+	return nil
 }
 
 // verify checks the entries not verified yet, or the whole chain when it is time to, when
-// nothing was verified since start, or when entries already verified disappeared.
-func (r *AuditLedgerReconciler) verify(l *gdprv1alpha1.AuditLedger, entries []gdprv1alpha1.AuditEvent, now time.Time) (report ledger.Report, full bool) {
+// nothing was verified since start, or when entries already verified disappeared. What it
+// finds is no error of the reconcile: a broken chain is reported in the status.
+func (r *AuditLedgerReconciler) verify(_ context.Context, scope *ledgerScope) error {
+	l, entries, now := scope.ledger, scope.entries, scope.now
 	key := types.NamespacedName{Namespace: l.Namespace, Name: l.Name}
 	r.mu.Lock()
 	state, ok := r.verified[key]
@@ -227,10 +243,11 @@ func (r *AuditLedgerReconciler) verify(l *gdprv1alpha1.AuditLedger, entries []gd
 			fresh, opts.After = entries[verifiedPart:], state.anchor
 		}
 	}
-	report = ledger.Verify(l.Namespace, l.Name, fresh, r.Keys, opts)
+	report := ledger.Verify(l.Namespace, l.Name, fresh, r.Keys, opts)
+	scope.report, scope.full = &report, opts.After == nil
 	if report.Problem != nil {
 		r.forgetVerified(key)
-		return report, opts.After == nil
+		return nil
 	}
 	if opts.After == nil {
 		state = verifiedChain{full: now}
@@ -241,7 +258,7 @@ func (r *AuditLedgerReconciler) verify(l *gdprv1alpha1.AuditLedger, entries []gd
 	r.mu.Lock()
 	r.verified[key] = state
 	r.mu.Unlock()
-	return report, opts.After == nil
+	return nil
 }
 
 func (r *AuditLedgerReconciler) forgetVerified(key types.NamespacedName) {
@@ -250,80 +267,41 @@ func (r *AuditLedgerReconciler) forgetVerified(key types.NamespacedName) {
 	delete(r.verified, key)
 }
 
-// expire deletes the entries past the ledger's retention that a checkpoint covers: every
-// entry before the newest checkpoint whose covered entry is older than the retention. That
-// checkpoint stays, and anchors verification of what is left. It returns how many leading
-// entries it removed.
-func (r *AuditLedgerReconciler) expire(ctx context.Context, l *gdprv1alpha1.AuditLedger, entries []gdprv1alpha1.AuditEvent, now time.Time) (int, error) {
-	if l.Spec.Retention == nil || len(entries) < 2 {
-		return 0, nil
+// expire deletes the entries past the ledger's retention that a checkpoint covers (which,
+// ledger.KeepFrom decides), oldest first. A chain that does not verify keeps every entry:
+// they are the evidence.
+func (r *AuditLedgerReconciler) expire(ctx context.Context, scope *ledgerScope) error {
+	l := scope.ledger
+	if l.Spec.Retention == nil || scope.report.Problem != nil {
+		return nil
 	}
-	cutoff := now.Add(-l.Spec.Retention.Duration)
-	keepFrom := 0
-	for i := 1; i < len(entries); i++ {
-		// A checkpoint records nothing but the chain's state: a recent one between expired
-		// entries goes with them once a later checkpoint covers it too.
-		if previous := &entries[i-1]; previous.Spec.Type != gdprv1alpha1.AuditCheckpoint && !previous.Spec.Time.Time.Before(cutoff) {
+	keepFrom := ledger.KeepFrom(scope.entries, scope.now.Add(-l.Spec.Retention.Duration))
+	if keepFrom == 0 {
+		return nil
+	}
+	anchor := scope.entries[keepFrom].Spec.Sequence
+	removed := 0
+	var err error
+	for ; removed < keepFrom; removed++ {
+		e := &scope.entries[removed]
+		if err = client.IgnoreNotFound(r.Delete(ctx, e, client.Preconditions{UID: &e.UID})); err != nil {
+			err = fmt.Errorf("expire entry %d of ledger %s: %w", e.Spec.Sequence, l.Name, err)
 			break
 		}
-		if entries[i].Spec.Type == gdprv1alpha1.AuditCheckpoint {
-			keepFrom = i
-		}
 	}
-	for i := range keepFrom {
-		e := &entries[i]
-		if err := r.Delete(ctx, e, client.Preconditions{UID: &e.UID}); err != nil && !apierrors.IsNotFound(err) {
-			return i, fmt.Errorf("expire entry %d of ledger %s: %w", e.Spec.Sequence, l.Name, err)
-		}
+	if removed == 0 {
+		return err
 	}
-	if keepFrom > 0 {
-		key := types.NamespacedName{Namespace: l.Namespace, Name: l.Name}
-		r.mu.Lock()
-		if state, ok := r.verified[key]; ok {
-			state.entries -= keepFrom
-			r.verified[key] = state
-		}
-		r.mu.Unlock()
+	scope.entries = scope.entries[removed:]
+	key := types.NamespacedName{Namespace: l.Namespace, Name: l.Name}
+	r.mu.Lock()
+	if state, ok := r.verified[key]; ok {
+		state.entries -= removed
+		r.verified[key] = state
 	}
-	return keepFrom, nil
-}
-
-func (r *AuditLedgerReconciler) summarize(l *gdprv1alpha1.AuditLedger, entries []gdprv1alpha1.AuditEvent, report ledger.Report, full bool, now time.Time) {
-	status := &l.Status
-	status.Entries = int64(len(entries))
-	status.FirstSequence, status.Head = 0, gdprv1alpha1.AuditLedgerHead{}
-	if n := len(entries); n > 0 {
-		status.FirstSequence = entries[0].Spec.Sequence
-		status.Head = gdprv1alpha1.AuditLedgerHead{Sequence: entries[n-1].Spec.Sequence, Hash: entries[n-1].Spec.Hash}
-	}
-	status.Checkpoints = status.Checkpoints[:0]
-	for i := len(entries) - 1; i >= 0 && len(status.Checkpoints) < keptCheckpoints; i-- {
-		if e := &entries[i]; e.Spec.Type == gdprv1alpha1.AuditCheckpoint && e.Spec.Checkpoint != nil {
-			status.Checkpoints = append(status.Checkpoints, gdprv1alpha1.AuditLedgerCheckpoint{Entry: e.Spec.Sequence, Time: e.Spec.Time, AuditCheckpointSignature: *e.Spec.Checkpoint})
-		}
-	}
-	slices.Reverse(status.Checkpoints)
-	// lastVerified moves when verification found something new sound: the whole chain, or
-	// entries past the verified head. Stamping every reconcile would make each one a status
-	// write, for every ledger, all the time; a broken chain, verified in full on every
-	// reconcile, keeps the time it last verified.
-	if report.Problem == nil && (full || status.LastVerified == nil || report.Head != status.VerifiedSequence) {
-		status.LastVerified = &metav1.Time{Time: now.Truncate(time.Second)}
-	}
-
-	condition := metav1.Condition{Type: VerifiedCondition, ObservedGeneration: l.Generation}
-	if p := report.Problem; p != nil {
-		condition.Status, condition.Reason = metav1.ConditionFalse, ReasonChainBroken
-		condition.Message = p.Error()
-		if meta.IsStatusConditionTrue(status.Conditions, VerifiedCondition) || meta.FindStatusCondition(status.Conditions, VerifiedCondition) == nil {
-			r.Recorder.Eventf(l, nil, corev1.EventTypeWarning, EventLedgerTampered, "Verify", "The audit chain does not verify: %s", p.Error())
-		}
-	} else {
-		status.VerifiedSequence = report.Head
-		condition.Status, condition.Reason = metav1.ConditionTrue, ReasonChainVerified
-		condition.Message = fmt.Sprintf("Entries %d to %d verified; %d not yet covered by a signed checkpoint", status.FirstSequence, report.Head, report.Unsigned)
-	}
-	meta.SetStatusCondition(&status.Conditions, condition)
+	r.mu.Unlock()
+	r.Recorder.Eventf(l, nil, corev1.EventTypeNormal, gdprv1alpha1.EventEntriesExpired, "Expire", "Removed %d entries older than %s, covered by the checkpoint at entry %d", removed, l.Spec.Retention.Duration, anchor)
+	return err
 }
 
 // appendSettle is how long a ledger waits after a new entry before it is verified and its

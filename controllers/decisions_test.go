@@ -171,16 +171,15 @@ func TestLedgerLastVerifiedMovesOnlyForSomethingNew(t *testing.T) {
 		{"a ledger never verified gets one", nil, 0, 2, false, false, now.Truncate(time.Second)},
 		{"a broken chain, verified in full each time, keeps the time it last verified", &earlier, 2, 2, true, true, earlier.Time},
 	}
-	r := &AuditLedgerReconciler{}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := &gdprv1alpha1.AuditLedger{Status: gdprv1alpha1.AuditLedgerStatus{LastVerified: tt.lastVerified, VerifiedSequence: tt.verifiedHead}}
 			report := ledger.Report{Head: tt.reportHead}
 			if tt.broken { // and already reported so: the case that recurs
 				report.Problem = &ledger.Problem{Sequence: 2, What: "is missing"}
-				l.Status.Conditions = []metav1.Condition{{Type: VerifiedCondition, Status: metav1.ConditionFalse, Reason: ReasonChainBroken, Message: report.Problem.Error()}}
+				l.Status.Conditions = []metav1.Condition{{Type: gdprv1alpha1.VerifiedCondition, Status: metav1.ConditionFalse, Reason: gdprv1alpha1.ReasonChainBroken, Message: report.Problem.Error()}}
 			}
-			r.summarize(l, entries, report, tt.full, now)
+			summarizeLedger(&ledgerScope{ledger: l, now: now, entries: entries, listed: true, report: &report, full: tt.full}, nil)
 			if got := l.Status.LastVerified; got == nil || !got.Time.Equal(tt.want) {
 				t.Errorf("lastVerified = %v, want %v", got, tt.want)
 			}

@@ -137,7 +137,16 @@ type AuditEventSpec struct {
 	Time metav1.Time `json:"time"`
 	// type says what kind of action the entry records.
 	Type AuditEventType `json:"type"`
-	// reason says why, as a CamelCase word (for example ScaleUp, Replaced, DeletedOutsideAmber).
+	// reason says why, as a CamelCase word. By type: WorkloadCreated Created;
+	// WorkloadSpecChanged SpecChanged; WorkloadDeleted Deleted; PodCreated ScalingUp,
+	// RollingOut, Repairing, or FoundRunning (recovered); PodDeleted ScalingDown,
+	// OutdatedRevision, PodFinished, Drifted, WorkloadDeleted, or DeletionObserved and FoundGone
+	// (recovered); Checkpoint Signed; RevisionPinned Pinned or TagMoved; RevisionRestored
+	// Rollback; PinningFailed the ImagesPinned condition's reason (RegistryUnavailable,
+	// RegistryRateLimited, ImageNotFound, Unauthorized, RegistryNotAllowed, InvalidReference);
+	// RolloutStarted NewRevision; RolloutCompleted AllPodsUpdated; DriftDetected the first kind
+	// of drift found (Escaped, ImageChanged, EphemeralContainerAdded, ResourcesResized,
+	// SpecMutated, MetadataChanged, DigestMismatch); PodReplaced Drifted.
 	// +optional
 	Reason string `json:"reason,omitempty"`
 	// subject names the workload, pod and revision the entry is about.
@@ -174,13 +183,14 @@ type AuditEventSpec struct {
 
 // AuditEvent is one entry of a workload's tamper-evident audit ledger. Entries are created by
 // Amber alone and never change; `kubectl get ae -l gdpr.amber.dev/workload=NAME
-// --sort-by=.spec.sequence` reads as a timeline.
+// --sort-by=.spec.sequence` reads as a timeline, its Subject column naming the pod of a pod
+// entry, else the workload of a workload entry.
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:shortName=ae,categories=amber
 // +kubebuilder:printcolumn:name="Seq",type=integer,JSONPath=`.spec.sequence`
 // +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.spec.reason`
-// +kubebuilder:printcolumn:name="Subject",type=string,JSONPath=`.spec.subject.pod`
+// +kubebuilder:printcolumn:name="Subject",type=string,JSONPath=`.spec.subject['pod','workload']`,description="The pod of a pod entry, else the workload of a workload entry"
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.spec.message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type AuditEvent struct {
@@ -234,6 +244,10 @@ type AuditLedgerCheckpoint struct {
 
 // AuditLedgerStatus is the ledger's head, checkpoints and verification.
 type AuditLedgerStatus struct {
+	// observedGeneration is the metadata.generation of the spec this status describes. It
+	// moves once a reconcile handled that spec without error (a new retention applied, say).
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 	// head is the newest entry; appends advance it with optimistic concurrency, so no two
 	// entries take the same place.
 	// +optional
@@ -258,7 +272,13 @@ type AuditLedgerStatus struct {
 	// +optional
 	LastVerified *metav1.Time `json:"lastVerified,omitempty"`
 	// conditions: Verified is True when the chain and its checkpoints verify, False with the
-	// first bad sequence number in the message otherwise.
+	// first bad sequence number in the message otherwise (reason ChainBroken). Ready is True
+	// when the chain verifies and everything due on the ledger is done (retention copied, due
+	// checkpoint signed, expired entries removed); it is always present. Stalled is True,
+	// reason Tampered, while the chain does not verify: only a person can deal with that, and
+	// meanwhile retention removes nothing (Ready is then False, reason Tampered). Reconciling
+	// is True, reason ReconcileFailed, while a failed step is retried (Ready is then False,
+	// reason ReconcileFailed). Reconciling and Stalled are absent when not True.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -272,7 +292,10 @@ type AuditLedgerStatus struct {
 // +kubebuilder:resource:shortName=al,categories=amber
 // +kubebuilder:printcolumn:name="Entries",type=integer,JSONPath=`.status.entries`
 // +kubebuilder:printcolumn:name="Head",type=integer,JSONPath=`.status.head.sequence`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Verified",type=string,JSONPath=`.status.conditions[?(@.type=="Verified")].status`
+// +kubebuilder:printcolumn:name="Last Verified",type=date,JSONPath=`.status.lastVerified`,description="When Amber last verified something new and found it sound"
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type AuditLedger struct {
 	metav1.TypeMeta `json:",inline"`
