@@ -232,14 +232,18 @@ var _ = Describe("Amber on a cluster", Ordered, func() {
 		timeline := kubectl(ctx, "get", "ae", "-n", namespace, "-l", workloadSelector, "--sort-by=.spec.sequence")
 		lines := strings.Split(strings.TrimSpace(timeline), "\n")
 		Expect(lines[0]).To(MatchRegexp(`^NAME\s+SEQ\s+TYPE\s+REASON\s+SUBJECT\s+AGE`))
-		Expect(lines[1]).To(MatchRegexp(`^payments-0000000001\s+1\s+WorkloadCreated\s+Created\s`))
+		Expect(lines[1]).To(MatchRegexp(`^payments-0000000001\s+1\s+WorkloadCreated\s+Created\s+payments\s`),
+			"a workload entry's subject is its workload")
 		last := lines[len(lines)-1]
 		if strings.Contains(last, "Checkpoint") {
 			last = lines[len(lines)-2]
 		}
 		Expect(last).To(MatchRegexp(`\sWorkloadDeleted\s+Deleted\s`))
 		Expect(kubectl(ctx, "get", "ae", "-n", namespace, "-l", "gdpr.amber.dev/type=PodCreated,"+workloadSelector, "-o", "name")).NotTo(BeEmpty())
-		Expect(kubectl(ctx, "get", "auditledger", "payments", "-n", namespace)).To(MatchRegexp(`(?m)^NAME\s+ENTRIES\s+HEAD\s+VERIFIED\s+AGE`))
+		kubectl(ctx, "wait", "-n", namespace, "--for=condition=Ready", "auditledger/payments", "--timeout="+waitTimeout.String())
+		ledgerTable := kubectl(ctx, "get", "auditledger", "payments", "-n", namespace)
+		Expect(ledgerTable).To(MatchRegexp(`(?m)^NAME\s+ENTRIES\s+HEAD\s+READY\s+VERIFIED\s+LAST VERIFIED\s+AGE`))
+		Expect(ledgerTable).To(MatchRegexp(`(?m)^payments\s+\d+\s+\d+\s+True\s+True\s+\S+\s+\S+`))
 
 		By("verifying the ledger online, through kubectl's plugin mechanism")
 		out := kubectl(ctx, "amber", "verify", "-n", namespace, "payments", "--max-unsigned=20")
