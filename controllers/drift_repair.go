@@ -94,7 +94,7 @@ func (r *GDPRWorkloadReconciler) recordReplaced(ctx context.Context, scope *work
 // or a restart cannot make the counts wrong.
 func (r *GDPRWorkloadReconciler) tallyDrift(ctx context.Context, scope *workloadScope) error {
 	w := scope.workload
-	tally, err := r.Ledger.Drift(ctx, w.Namespace, w.Name)
+	tally, err := scope.ledger.drift(ctx)
 	if err != nil {
 		return err
 	}
@@ -139,6 +139,11 @@ func (r *GDPRWorkloadReconciler) repairEscaped(ctx context.Context, scope *workl
 		if !immediately && w.Status.ReadyReplicas < desiredReplicas(w) && readyOwned(scope) < int(desiredReplicas(w)) {
 			scope.requeue(pendingRecheck)
 			continue
+		}
+		// The drift goes into the ledger before its repair: nothing was appended yet in this
+		// reconcile when the escaped pod's replacement was made in an earlier one.
+		if err := scope.ledger.wait(); err != nil {
+			return err
 		}
 		ctrl.LoggerFrom(ctx).Info("Deleting escaped pod", "pod", klog.KObj(pod))
 		if err := r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {

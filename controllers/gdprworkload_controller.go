@@ -149,7 +149,7 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	// Nothing the reconcile started outlives it.
 	err = errors.Join(err, scope.ledger.wait())
 	outcome = outcomeOf(scope, err)
-	return resultOf(scope, outcome)
+	return resultOf(scope, err, outcome)
 }
 
 // reconcilePhases runs the phases of a reconcile in order, until the first error.
@@ -178,15 +178,16 @@ func (r *GDPRWorkloadReconciler) reconcilePhases(ctx context.Context, scope *wor
 	return nil
 }
 
-// outcomeOf classifies how the reconcile ended: a stalling failure (the API server refused
-// the template's pods, a drift loop, a pin only a person can unblock) wins over any other
-// error; then an error that is retried; then a pin that waits for a registry.
+// outcomeOf classifies how the reconcile ended, for the conditions: a stalling failure (the
+// API server refused the template's pods, a drift loop, a pin only a person can unblock) wins
+// over any other error; then an error that is retried; then a pin that waits for a registry.
 func outcomeOf(scope *workloadScope, err error) error {
 	if failure.StallingOf(err) != nil {
 		return err
 	}
 	if scope.drift.looping {
-		return failure.Stall(gdprv1alpha1.ReasonDriftLoop, errors.New(driftLoopMessage(scope.drift.repeated, scope.drift.loopPaths)))
+		// The error of a step that failed stays in: it is still retried (resultOf).
+		return errors.Join(failure.Stall(gdprv1alpha1.ReasonDriftLoop, errors.New(driftLoopMessage(scope.drift.repeated, scope.drift.loopPaths))), err)
 	}
 	if err != nil {
 		return err
@@ -202,11 +203,21 @@ func outcomeOf(scope *workloadScope, err error) error {
 	return nil
 }
 
-// resultOf says when the workload is reconciled again. A stalled workload is not, unless
-// its own pods are still on the way (their watch events wake it anyway; the recheck covers
-// one that is missed): retrying would meet the same wall, once a second for every such
-// workload. Its spec changing, or a pod of its changing, wakes it.
-func resultOf(scope *workloadScope, outcome error) (ctrl.Result, error) {
+// resultOf says when the workload is reconciled again, from the phases' error and the
+// outcome. A step that failed is retried with backoff, whatever else holds: it must still
+// happen. A stall a step returned (the API server refused the template's pods) ends the
+// reconcile. A stalled workload is not looked at again either, unless the reconcile asked
+// for a recheck of its own (pods still on the way, a replacement waiting for the budget):
+// retrying would meet the same wall, once a second for every such workload. Its spec
+// changing, a pod of its changing, or a pull secret or service account it uses changing,
+// wakes it.
+func resultOf(scope *workloadScope, err, outcome error) (ctrl.Result, error) {
+	if err != nil && failure.StallingOf(err) == nil {
+		return ctrl.Result{}, err
+	}
+	if failure.StallingOf(err) != nil {
+		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
 	if waiting := failure.WaitingOf(outcome); waiting != nil {
 		scope.requeue(waiting.RetryAfter)
 		return ctrl.Result{RequeueAfter: scope.requeueAfter}, nil
@@ -216,9 +227,6 @@ func resultOf(scope *workloadScope, outcome error) (ctrl.Result, error) {
 			return ctrl.Result{RequeueAfter: scope.requeueAfter}, nil
 		}
 		return ctrl.Result{}, reconcile.TerminalError(outcome)
-	}
-	if outcome != nil {
-		return ctrl.Result{}, outcome
 	}
 	return ctrl.Result{RequeueAfter: scope.requeueAfter}, nil
 }

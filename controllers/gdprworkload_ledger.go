@@ -20,19 +20,24 @@ import (
 	"context"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/ledger"
 )
 
-// ledgerAppender appends entries to ledgers: *audit.Writer.
+// ledgerAppender appends entries to ledgers, and tells what they record of drift:
+// *audit.Writer.
 type ledgerAppender interface {
 	Append(ctx context.Context, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec) (bool, error)
+	Drift(ctx context.Context, namespace, ledgerName string) (ledger.DriftTally, error)
 }
 
 // workloadLedger is the one way a reconcile writes to its workload's ledger, so that the
 // ledger tells what happened in the order it happened. Drift found in a reconcile is
 // recorded in the background while its replacement is made (a fresh pod then does not wait
 // for the ledger); every other append first waits for that, so "drift is recorded before it
-// is repaired" holds whatever phase appends next. Nothing else in the package may call the
-// writer's Append (TestLedgerAppendsGoThroughWorkloadLedger checks).
+// is repaired" holds whatever phase appends next, and the drift tally read back includes it.
+// Nothing else in the package may call the writer's Append or Drift
+// (TestLedgerAppendsGoThroughWorkloadLedger checks); a phase that repairs drift without
+// appending first calls wait.
 type workloadLedger struct {
 	writer          ledgerAppender
 	namespace, name string
@@ -51,6 +56,14 @@ func (l *workloadLedger) append(ctx context.Context, entry gdprv1alpha1.AuditEve
 		return false, err
 	}
 	return l.writer.Append(ctx, l.namespace, l.name, entry)
+}
+
+// drift returns what the ledger records of drift, this reconcile's drift included.
+func (l *workloadLedger) drift(ctx context.Context) (ledger.DriftTally, error) {
+	if err := l.wait(); err != nil {
+		return ledger.DriftTally{}, err
+	}
+	return l.writer.Drift(ctx, l.namespace, l.name)
 }
 
 // appendInBackground writes entries in order without holding up the caller; written is

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/ledger"
 )
 
 // orderedAppender records the order entries reach the ledger; an entry whose key is in hold
@@ -53,6 +54,12 @@ func (a *orderedAppender) Append(_ context.Context, _, _ string, entry gdprv1alp
 	defer a.mu.Unlock()
 	a.keys = append(a.keys, entry.IdempotencyKey)
 	return true, nil
+}
+
+func (a *orderedAppender) Drift(context.Context, string, string) (ledger.DriftTally, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return ledger.DriftTally{Replaced: int64(len(a.keys))}, nil
 }
 
 func (a *orderedAppender) written() []string {
@@ -89,6 +96,20 @@ func TestWorkloadLedgerKeepsDriftBeforeItsRepair(t *testing.T) {
 	}
 	if !slices.Equal(recorded, []int{0, 1}) {
 		t.Errorf("written callbacks for %v, want [0 1]", recorded)
+	}
+}
+
+func TestWorkloadLedgerTallyIncludesTheDriftBeingWritten(t *testing.T) {
+	appender := &orderedAppender{hold: map[string]bool{"p1/DriftDetected": true}, release: make(chan struct{})}
+	l := newWorkloadLedger(appender, &gdprv1alpha1.GDPRWorkload{})
+	l.appendInBackground(context.Background(), []gdprv1alpha1.AuditEventSpec{{IdempotencyKey: "p1/DriftDetected"}}, nil)
+	go func() { time.Sleep(100 * time.Millisecond); close(appender.release) }()
+	tally, err := l.drift(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tally.Replaced != 1 { // the fake counts entries written
+		t.Errorf("the tally was read before the drift entry was written")
 	}
 }
 
@@ -138,7 +159,7 @@ func TestLedgerAppendsGoThroughWorkloadLedger(t *testing.T) {
 			if !ok {
 				return true
 			}
-			if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Append" {
+			if sel, ok := call.Fun.(*ast.SelectorExpr); ok && (sel.Sel.Name == "Append" || sel.Sel.Name == "Drift") {
 				if recv, ok := sel.X.(*ast.SelectorExpr); ok && recv.Sel.Name == "Ledger" {
 					t.Errorf("%s: appends to the ledger around workloadLedger (use scope.ledger.append)", fset.Position(call.Pos()))
 				}

@@ -117,10 +117,10 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 			if drifted {
 				reason = gdprv1alpha1.AuditReasonDrifted
 			}
-			r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, gdprv1alpha1.EventPodDeleted, "DeletePod", "Deleted pod %s (%s)", pod.Name, reason)
 			if err := r.recordPodDeleted(ctx, scope, pod, reason, false); err != nil {
 				return err
 			}
+			r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, gdprv1alpha1.EventPodDeleted, "DeletePod", "Deleted pod %s (%s)", pod.Name, reason)
 			if drifted {
 				replaced = append(replaced, pod)
 			}

@@ -182,6 +182,10 @@ func TestOutcomeAndResult(t *testing.T) {
 			gdprv1alpha1.ReasonPodRejected, 0, true, true},
 		{"any other error is retried with backoff, before a pin that waits", errors.New("conflict"), held(down, time.Second), false, 0,
 			"", 0, false, true},
+		{"an error in a drift loop is still retried, the condition telling of the loop", errors.New("quota exceeded"), pinScope{}, true, 0,
+			gdprv1alpha1.ReasonDriftLoop, 0, false, true},
+		{"a refused pod ends the reconcile even while its pods are on the way", failure.Stall(gdprv1alpha1.ReasonPodRejected, errors.New("bad")), pinScope{}, false, pendingRecheck,
+			gdprv1alpha1.ReasonPodRejected, 0, true, true},
 		{"nothing wrong requeues only for the data's sake", nil, pinScope{choice: revision.Choice{Action: revision.Run}}, false, 0,
 			"", 0, false, false},
 	}
@@ -200,7 +204,7 @@ func TestOutcomeAndResult(t *testing.T) {
 			if reason != tt.wantReason {
 				t.Errorf("reason = %q, want %q (outcome %v)", reason, tt.wantReason, outcome)
 			}
-			result, err := resultOf(scope, outcome)
+			result, err := resultOf(scope, tt.err, outcome)
 			if result.RequeueAfter != tt.wantRequeue {
 				t.Errorf("RequeueAfter = %v, want %v", result.RequeueAfter, tt.wantRequeue)
 			}
