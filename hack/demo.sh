@@ -83,8 +83,9 @@ YAML
 
 up() {
   local bin
-  if ! bin=$("$here/controlplane/build.sh" 2>/dev/null); then :; fi
-  [ -x "${bin:-}/kube-apiserver" ] || { log "first run: building the control plane from source (20 to 30 minutes)"; bin=$("$here/controlplane/build.sh"); }
+  # On a first run this is the whole control-plane build: it says what it builds, and how
+  # long it has taken every 30 seconds, on standard error.
+  bin=$("$here/controlplane/build.sh")
   "$here/cluster.sh" up
   export KUBECONFIG="$kubeconfig"
   local kubectl="$bin/kubectl"

@@ -39,17 +39,37 @@ complete() { present "${kube_binaries[@]}" "${kwok_binaries[@]}" "${registry_bin
 
 if complete; then echo "$bin"; exit 0; fi
 
+log() { printf '[controlplane] %s\n' "$*" >&2; }
+
 mkdir -p "$cache_root"
 # Two test targets started together must not build the same thing twice.
 exec 9>"$cache_root/.build.lock"
-flock 9
+if ! flock -n 9; then
+  log "another build of the control plane is running (its lock: $cache_root/.build.lock); waiting for it"
+  flock 9
+fi
 if complete; then echo "$bin"; exit 0; fi
 
-log() { printf '[controlplane] %s\n' "$*" >&2; }
-
 staging=$(mktemp -d "$cache_root/.build.XXXXXX")
-trap 'rm -rf "$staging"' EXIT
+heartbeat_pid=
+trap '[ -z "$heartbeat_pid" ] || kill "$heartbeat_pid" 2>/dev/null; rm -rf "$staging"' EXIT
 start=$SECONDS
+
+# heartbeat says, every AMBER_HEARTBEAT_SECONDS (30), that the build named goes on and how long
+# it has taken: a cold build runs for tens of minutes, and silence looks like a hang. It
+# stops at the next heartbeat call, or when the script ends.
+heartbeat() {
+  [ -z "$heartbeat_pid" ] || kill "$heartbeat_pid" 2>/dev/null
+  local what=$1 every=${AMBER_HEARTBEAT_SECONDS:-30}
+  # Off standard output, which callers capture for the directory: a sleep left behind by
+  # the kill must not hold their command substitution open.
+  (
+    while sleep "$every"; do
+      log "still building $what: $((SECONDS - start))s elapsed"
+    done
+  ) >&2 &
+  heartbeat_pid=$!
+}
 
 # reuse copies the named binaries from another cache directory matching one of the patterns
 # (before the first --) into staging; it fails when no directory holds them all.
@@ -85,7 +105,8 @@ build_kube() {
     version_flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   done
   log "building Kubernetes ${KUBERNETES_VERSION} and etcd ${ETCD_VERSION} from source into $bin"
-  log "a cold build takes 20 to 30 minutes on 2 cores; later runs reuse the cache"
+  log "a cold build takes 20 to 30 minutes on 2 cores (50 if the machine is busy); later runs reuse the cache"
+  heartbeat "Kubernetes ${KUBERNETES_VERSION}"
   (
     cd "$here"
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w${version_flags}" -o "$staging/" \
@@ -94,12 +115,14 @@ build_kube() {
       k8s.io/kubernetes/cmd/kube-scheduler \
       k8s.io/kubernetes/cmd/kubectl
     log "Kubernetes built after $((SECONDS - start))s; building etcd"
+    heartbeat "etcd ${ETCD_VERSION}"
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$staging/etcd" go.etcd.io/etcd/server/v3
   )
 }
 
 build_kwok() {
   log "building kwok and kwokctl ${KWOK_VERSION} (about 3 minutes)"
+  heartbeat "kwok ${KWOK_VERSION}"
   # kwok stays out of the module above: its requirements would lower kubernetes by version selection.
   CGO_ENABLED=0 GOBIN="$staging" GOFLAGS=-trimpath go install \
     "sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}" "sigs.k8s.io/kwok/cmd/kwokctl@${KWOK_VERSION}"
@@ -107,6 +130,7 @@ build_kwok() {
 
 build_registry() {
   log "building the distribution registry ${DISTRIBUTION_VERSION} (about 4 minutes)"
+  heartbeat "the distribution registry ${DISTRIBUTION_VERSION}"
   # Its own module too, for the same reason.
   CGO_ENABLED=0 GOBIN="$staging" GOFLAGS=-trimpath go install \
     "github.com/distribution/distribution/v3/cmd/registry@${DISTRIBUTION_VERSION}"
@@ -126,6 +150,8 @@ if ! present "${registry_binaries[@]}"; then
   built+=("${registry_binaries[@]}")
 fi
 
+[ -z "$heartbeat_pid" ] || kill "$heartbeat_pid" 2>/dev/null
+heartbeat_pid=
 mkdir -p "$bin"
 for b in "${built[@]}"; do mv "$staging/$b" "$bin/$b"; done
 log "ready after $((SECONDS - start))s"
