@@ -106,18 +106,17 @@ build_kube() {
   done
   log "building Kubernetes ${KUBERNETES_VERSION} and etcd ${ETCD_VERSION} from source into $bin"
   log "a cold build takes 20 to 30 minutes on 2 cores (50 if the machine is busy); later runs reuse the cache"
+  # heartbeat is called here, never inside a subshell: there it would set heartbeat_pid for the
+  # subshell alone, and the parent could not stop the heartbeat, which would go on forever.
   heartbeat "Kubernetes ${KUBERNETES_VERSION}"
-  (
-    cd "$here"
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w${version_flags}" -o "$staging/" \
-      k8s.io/kubernetes/cmd/kube-apiserver \
-      k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler \
-      k8s.io/kubernetes/cmd/kubectl
-    log "Kubernetes built after $((SECONDS - start))s; building etcd"
-    heartbeat "etcd ${ETCD_VERSION}"
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$staging/etcd" go.etcd.io/etcd/server/v3
-  )
+  (cd "$here" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w${version_flags}" -o "$staging/" \
+    k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubectl)
+  log "Kubernetes built after $((SECONDS - start))s; building etcd"
+  heartbeat "etcd ${ETCD_VERSION}"
+  (cd "$here" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$staging/etcd" go.etcd.io/etcd/server/v3)
 }
 
 build_kwok() {
