@@ -71,7 +71,7 @@ bench-ledger: manifests ## Measure the audit ledger: append throughput, bytes pe
 	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go run ./test/bench/ledger
 
 .PHONY: bench-drift
-bench-drift: manifests cluster ## Measure drift repair against the ReplicaSet controller on `make cluster` (200 workloads × 5 pods; BENCH_DRIFT_ARGS for more).
+bench-drift: manifests cluster ## Measure drift repair against the ReplicaSet controller and the bare-pod floor on `make cluster`: 3 rounds of 200 workloads × 5 pods, all seven drift kinds (BENCH_DRIFT_ARGS for more).
 	@hack/demo.sh stop-manager
 	export KUBECONFIG="$$(hack/cluster.sh kubeconfig)"; \
 	AMBER_KUBECTL="$(CONTROLPLANE_BIN)/kubectl" go run ./test/bench/drift $(BENCH_DRIFT_ARGS)

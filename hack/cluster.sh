@@ -32,7 +32,14 @@ up() {
   else
     if [ -d "$workdir/clusters/$name" ]; then
       log "cluster '$name' exists but does not answer; starting it again"
-      kwokctl start cluster --timeout 2m >&2 || { kwokctl delete cluster >&2 || true; }
+      kwokctl start cluster --timeout 2m >&2 || true
+      # A cluster left by a machine that stopped may not come back (seen: its restarted API
+      # server presenting a certificate its kubeconfig does not trust): start afresh rather
+      # than wait on it again.
+      if ! running; then
+        log "cluster '$name' still does not answer; deleting it and creating it afresh"
+        kwokctl delete cluster >&2 || true
+      fi
     fi
     if ! running; then
       log "creating cluster '$name' (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)"

@@ -16,16 +16,21 @@ limitations under the License.
 
 // Command drift measures Amber's drift repair against Kubernetes' own self-healing, side by
 // side on `make cluster` (the real API server, scheduler and controller-manager, kwok nodes):
-// N workloads of M pods under Amber and N ReplicaSets of M pods. At a fixed rate it changes
-// a random Amber pod in place (each kind of drift in turn) and deletes a random ReplicaSet
-// pod, and measures per event: mutation → DriftDetected entry seen, mutation → fresh pod
-// Ready, and deletion → replacement Ready. It prints percentiles, the manager's CPU seconds
-// and peak RSS, and writes every sample to a CSV file. `make bench-drift` runs it.
+// N workloads of M pods under Amber and N ReplicaSets of M pods. In each of several rounds on
+// the same cluster it changes, at a fixed rate, a random Amber pod in place (each of the seven
+// kinds of drift in turn), deletes a random ReplicaSet pod, and creates a bare pod of its own
+// (the floor: what the cluster takes to make a pod Ready at all). Per event it measures
+// mutation → DriftDetected entry seen, mutation → fresh pod Ready, deletion → replacement
+// Ready and creation → bare pod Ready. It prints each round's percentiles, then the median and
+// range over the rounds of repair p99 / ReplicaSet p99 and repair p99 / floor p99, the
+// manager's CPU seconds and peak RSS, and writes every sample to a CSV file.
+// `make bench-drift` runs it.
 package main
 
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,6 +49,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -60,20 +66,32 @@ import (
 	"github.com/amber-gdpr/amber/test/cluster"
 )
 
-// The kinds of drift injected, in turn. ResourcesResized is left out: the API server takes a
-// resize only once the kubelet reported the container's resources, which kwok does not; the
-// envtest suite covers it.
-var driftKinds = []string{"ImageChanged", "EphemeralContainerAdded", "MetadataChanged", "SpecMutated", "Escaped", "DigestMismatch"}
+// The kinds of drift injected, in turn: all seven Amber detects. For ResourcesResized the
+// bench acts as the kubelet first (see reportResources).
+var driftKinds = []string{"ImageChanged", "EphemeralContainerAdded", "MetadataChanged", "SpecMutated", "Escaped", "DigestMismatch", "ResourcesResized"}
+
+// podResources are the resources of every pod the bench runs, on all three sides alike: a
+// resize must change something the pod declared, and a pod without requests cannot be
+// resized without changing its QoS class, which the API server refuses.
+var podResources = corev1.ResourceRequirements{
+	Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("16Mi")},
+	Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("20m"), corev1.ResourceMemory: resource.MustParse("16Mi")},
+}
 
 func main() {
 	workloads := flag.Int("workloads", 200, "Amber workloads, and as many ReplicaSets")
 	pods := flag.Int("pods", 5, "pods per workload and per ReplicaSet")
-	events := flag.Int("events", 300, "drift events injected (and as many ReplicaSet pod deletions)")
+	events := flag.Int("events", 300, "drift events injected per round (and as many ReplicaSet pod deletions and bare pods)")
 	rate := flag.Float64("rate", 2, "events per second, for each side")
-	csvPath := flag.String("csv", "bench-drift.csv", "file the raw samples are written to")
-	flag.StringVar(&cpuProfile, "cpuprofile", "", "file to write a CPU profile of the manager during the injection to")
+	rounds := flag.Int("rounds", 3, "rounds on the same cluster; the ratios are reported per round, with their median and range")
+	csvPath := flag.String("csv", "bench-drift.csv", "file the raw samples of every round are written to")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "file to write a CPU profile of the manager during the first round's injection to")
 	flag.Parse()
-	if err := run(*workloads, *pods, *events, *rate, *csvPath); err != nil {
+	if *rounds < 1 || *events < 1 || *rate <= 0 {
+		fmt.Fprintln(os.Stderr, "bench-drift: -rounds and -events must be at least 1, and -rate above 0")
+		os.Exit(2)
+	}
+	if err := run(*workloads, *pods, *events, *rounds, *rate, *csvPath); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-drift:", err)
 		os.Exit(1)
 	}
@@ -85,15 +103,30 @@ var cpuProfile string
 // pprofAddress is where the manager's profiler listens when a profile is asked for.
 const pprofAddress = "127.0.0.1:6065"
 
+// The three sides of each tick.
+const (
+	sideAmber      = "amber"
+	sideReplicaSet = "replicaset"
+	sideFloor      = "floor"
+)
+
+// floorLabel marks the bare pods of the floor; its value is the round.
+const floorLabel = "bench-floor"
+
 // sample is one injected event and what followed it.
 type sample struct {
-	side     string // "amber" or "replicaset"
-	kind     string // the kind of drift, or "PodDeleted"
+	round    int
+	tick     int
+	side     string // sideAmber, sideReplicaSet or sideFloor
+	kind     string // the kind of drift, "PodDeleted" or "PodCreated"
 	pod      string
 	owner    types.UID
 	at       time.Time
 	detected time.Time // DriftDetected entry seen (Amber only)
-	repaired time.Time // fresh pod Ready
+	repaired time.Time // fresh pod Ready (the bare pod itself for the floor)
+	// dropped is set on every sample of a tick in which one side's injection failed: both
+	// sides of a comparison lose or keep that tick's sample alike.
+	dropped bool
 }
 
 type recorder struct {
@@ -107,9 +140,18 @@ type recorder struct {
 	readySeen   map[types.UID]bool
 	// mutated remembers pods already changed, so that each event hits a pod of its own.
 	mutated map[string]bool
+	// floor finds a floor sample by its bare pod's name.
+	floor map[string]*sample
+	// droppedTicks are the (round, tick) pairs in which an injection failed.
+	droppedTicks map[[2]int]bool
 }
 
-func run(workloads, podsPer, events int, rate float64, csvPath string) error {
+func newRecorder() *recorder {
+	return &recorder{byPod: map[string]*sample{}, pendingByRS: map[types.UID][]*sample{}, firstSeen: map[types.UID]time.Time{},
+		readySeen: map[types.UID]bool{}, mutated: map[string]bool{}, floor: map[string]*sample{}}
+}
+
+func run(workloads, podsPer, events, rounds int, rate float64, csvPath string) error {
 	ctrl.SetLogger(logr.Discard())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -197,7 +239,7 @@ func run(workloads, podsPer, events int, rate float64, csvPath string) error {
 	}
 	fmt.Printf("all %d pods Ready after %s\n", 2*workloads*podsPer, time.Since(start).Round(time.Second))
 
-	rec := &recorder{byPod: map[string]*sample{}, pendingByRS: map[types.UID][]*sample{}, firstSeen: map[types.UID]time.Time{}, readySeen: map[types.UID]bool{}, mutated: map[string]bool{}}
+	rec := newRecorder()
 	watch, err := cache.New(cfg, cache.Options{Scheme: scheme, DefaultNamespaces: map[string]cache.Config{namespace: {}}})
 	if err != nil {
 		return err
@@ -209,65 +251,135 @@ func run(workloads, podsPer, events int, rate float64, csvPath string) error {
 	if !watch.WaitForCacheSync(ctx) {
 		return errors.New("the benchmark's cache did not sync")
 	}
-	cpuBefore, err := cpuSeconds(manager.Pid())
-	if err != nil {
-		return err
-	}
 
-	fmt.Printf("injecting %d drift events and %d ReplicaSet pod deletions at %.0f/s each\n", events, events, rate)
-	if cpuProfile != "" {
-		seconds := int(float64(events)/rate) + 5
-		go func() {
-			if err := fetchProfile(cpuProfile, seconds); err != nil {
-				fmt.Fprintln(os.Stderr, "cpu profile:", err)
+	b := &bench{c: c, watch: watch, rec: rec, namespace: namespace, workloads: workloads, podsPer: podsPer,
+		events: events, rate: rate, otherImage: refs["bench/other:1"], floorImage: refs["bench/app:1"]}
+	var results []roundResult
+	for round := 1; round <= rounds; round++ {
+		if round > 1 {
+			// Every round starts from the same state: all pods Ready, the previous round's bare
+			// pods gone.
+			if err := b.cleanFloor(ctx, round-1); err != nil {
+				return err
 			}
-		}()
+			if err := waitSettled(ctx, c, namespace, workloads, podsPer, 10*time.Minute); err != nil {
+				return fmt.Errorf("before round %d: %w (manager log: %s)", round, err, manager.LogTail(20))
+			}
+		}
+		cpuBefore, err := cpuSeconds(manager.Pid())
+		if err != nil {
+			return err
+		}
+		if cpuProfile != "" && round == 1 {
+			seconds := int(float64(events)/rate) + 5
+			go func() {
+				if err := fetchProfile(cpuProfile, seconds); err != nil {
+					fmt.Fprintln(os.Stderr, "cpu profile:", err)
+				}
+			}()
+		}
+		fmt.Printf("\nround %d of %d: injecting %d drift events, %d ReplicaSet pod deletions and %d bare pods at %.0f/s each\n", round, rounds, events, events, events, rate)
+		skipped := b.inject(ctx, round)
+		deadline := time.Now().Add(2 * time.Minute)
+		for time.Now().Before(deadline) && !rec.complete(round) {
+			time.Sleep(500 * time.Millisecond)
+		}
+		cpuAfter, err := cpuSeconds(manager.Pid())
+		if err != nil {
+			return err
+		}
+		peak, err := peakRSS(manager.Pid())
+		if err != nil {
+			return err
+		}
+		if skipped > 0 {
+			fmt.Printf("%d ticks found no Ready pod to hit and were skipped\n", skipped)
+		}
+		results = append(results, rec.report(round, workloads, podsPer, rate, cpuAfter-cpuBefore, cpuAfter, peak))
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
+	summarize(results)
+	return rec.writeCSV(csvPath)
+}
+
+// bench holds what every round of the injection uses.
+type bench struct {
+	c                  client.Client
+	watch              cache.Cache
+	rec                *recorder
+	namespace          string
+	workloads, podsPer int
+	events             int
+	rate               float64
+	otherImage         string // what ImageChanged and the ephemeral container run
+	floorImage         string // the bare pods' image: the ReplicaSets' pinned reference
+}
+
+// inject runs one round: at each tick a drift, a ReplicaSet pod deletion and a bare pod,
+// together. It returns how many ticks found no pod to hit.
+func (b *bench) inject(ctx context.Context, round int) (skipped int) {
+	rng := rand.New(rand.NewPCG(uint64(round), 2))
+	tick := time.NewTicker(time.Duration(float64(time.Second) / b.rate))
+	defer tick.Stop()
 	var injections sync.WaitGroup
-	failures := 0
-	for i := range events {
+	for i := range b.events {
 		<-tick.C
 		kind := driftKinds[i%len(driftKinds)]
-		amberPod, rsPod, ok := rec.pick(ctx, watch, rng, workloads)
+		amberPod, rsPod, ok := b.rec.pick(ctx, b.watch, rng, b.workloads)
 		if !ok {
-			failures++
+			skipped++
 			continue
 		}
-		injections.Add(2)
+		injections.Add(3)
+		var failed sync.Once
+		drop := func(what string, err error) {
+			fmt.Fprintf(os.Stderr, "round %d tick %d: %s: %v (the tick's samples are dropped on every side)\n", round, i, what, err)
+			failed.Do(func() { b.rec.dropTick(round, i) })
+		}
 		go func() {
 			defer injections.Done()
-			if err := rec.drift(ctx, c, amberPod, kind, refs["bench/other:1"]); err != nil {
-				fmt.Fprintf(os.Stderr, "drift %s of %s: %v\n", kind, amberPod.Name, err)
+			if err := b.rec.drift(ctx, b.c, round, i, amberPod, kind, b.otherImage); err != nil {
+				drop("drift "+kind+" of "+amberPod.Name, err)
 			}
 		}()
 		go func() {
 			defer injections.Done()
-			if err := rec.deleteReplicaSetPod(ctx, c, rsPod); err != nil {
-				fmt.Fprintf(os.Stderr, "delete %s: %v\n", rsPod.Name, err)
+			if err := b.rec.deleteReplicaSetPod(ctx, b.c, round, i, rsPod); err != nil {
+				drop("delete "+rsPod.Name, err)
+			}
+		}()
+		go func() {
+			defer injections.Done()
+			if err := b.rec.createFloorPod(ctx, b.c, round, i, b.namespace, b.floorImage); err != nil {
+				drop("create a bare pod", err)
 			}
 		}()
 	}
-	tick.Stop()
 	injections.Wait()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) && !rec.complete() {
-		time.Sleep(500 * time.Millisecond)
-	}
-	cpuAfter, err := cpuSeconds(manager.Pid())
-	if err != nil {
+	// A sample added after its tick was dropped (the failing side was quicker) is dropped too.
+	b.rec.dropTick(round, -1)
+	return skipped
+}
+
+// cleanFloor deletes the bare pods of a round and waits until they are gone.
+func (b *bench) cleanFloor(ctx context.Context, round int) error {
+	sel := client.MatchingLabels{floorLabel: strconv.Itoa(round)}
+	if err := b.c.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(b.namespace), sel, client.GracePeriodSeconds(0)); err != nil {
 		return err
 	}
-	peak, err := peakRSS(manager.Pid())
-	if err != nil {
-		return err
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		var left corev1.PodList
+		if err := b.c.List(ctx, &left, client.InNamespace(b.namespace), sel); err != nil {
+			return err
+		}
+		if len(left.Items) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d bare pods of round %d are still there after 5 minutes", len(left.Items), round)
+		}
+		time.Sleep(time.Second)
 	}
-	if failures > 0 {
-		fmt.Printf("%d events found no Ready pod to hit and were skipped\n", failures)
-	}
-	rec.report(workloads, podsPer, rate, cpuAfter-cpuBefore, cpuAfter, peak)
-	return rec.writeCSV(csvPath)
 }
 
 func createWorkloads(ctx context.Context, c client.Client, namespace string, n, podsPer int, image, pinned string) error {
@@ -279,7 +391,7 @@ func createWorkloads(ctx context.Context, c client.Client, namespace string, n, 
 				Replicas: ptr.To(int32(podsPer)),
 				Template: corev1.PodTemplateSpec{
 					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": name}},
-					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image}}},
+					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image, Resources: podResources}}},
 				},
 			},
 		}
@@ -295,7 +407,7 @@ func createWorkloads(ctx context.Context, c client.Client, namespace string, n, 
 				Selector: &metav1.LabelSelector{MatchLabels: labels},
 				Template: corev1.PodTemplateSpec{
 					ObjectMeta: metav1.ObjectMeta{Labels: labels},
-					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: pinned}}},
+					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: pinned, Resources: podResources}}},
 				},
 			},
 		}
@@ -361,6 +473,12 @@ func (r *recorder) watch(ctx context.Context, c cache.Cache) error {
 			return
 		}
 		r.readySeen[pod.UID] = true
+		if pod.Labels[floorLabel] != "" {
+			if s, ok := r.floor[pod.Name]; ok && s.repaired.IsZero() {
+				s.repaired = now
+			}
+			return
+		}
 		if replaced := pod.Annotations["gdpr.amber.dev/replaces"]; replaced != "" {
 			if s, ok := r.byPod[replaced]; ok && s.repaired.IsZero() {
 				s.repaired = now
@@ -445,10 +563,15 @@ func (r *recorder) pick(ctx context.Context, c cache.Cache, rng *rand.Rand, n in
 }
 
 // drift changes pod in place as kind says, as a person or a rogue tool would.
-func (r *recorder) drift(ctx context.Context, c client.Client, pod corev1.Pod, kind, otherImage string) error {
+func (r *recorder) drift(ctx context.Context, c client.Client, round, tick int, pod corev1.Pod, kind, otherImage string) error {
 	owner := client.FieldOwner("bench-intruder")
+	if kind == "ResourcesResized" {
+		if err := reportResources(ctx, c, &pod); err != nil {
+			return fmt.Errorf("report the container's resources as the kubelet would: %w", err)
+		}
+	}
 	// Timed from just before the request: what follows may be seen before it returns.
-	s := &sample{side: "amber", kind: kind, pod: pod.Name, at: time.Now()}
+	s := &sample{round: round, tick: tick, side: sideAmber, kind: kind, pod: pod.Name, at: time.Now()}
 	r.mu.Lock()
 	r.samples = append(r.samples, s)
 	r.byPod[pod.Name] = s
@@ -471,18 +594,27 @@ func (r *recorder) drift(ctx context.Context, c client.Client, pod corev1.Pod, k
 	case "DigestMismatch":
 		patch := `{"status":{"containerStatuses":[{"name":"app","imageID":"` + strings.Split(otherImage, "@")[0] + `@sha256:` + strings.Repeat("0", 64) + `"}]}}`
 		err = c.SubResource("status").Patch(ctx, &pod, client.RawPatch(types.StrategicMergePatchType, []byte(patch)))
+	case "ResourcesResized":
+		resized := pod.DeepCopy()
+		resized.Spec.Containers[0].Resources.Requests[corev1.ResourceCPU] = resource.MustParse("15m")
+		err = c.SubResource("resize").Update(ctx, resized, owner)
 	}
-	if err != nil {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.samples = slices.DeleteFunc(r.samples, func(x *sample) bool { return x == s })
-		delete(r.byPod, pod.Name)
-		return err
-	}
-	return nil
+	return err
 }
 
-func (r *recorder) deleteReplicaSetPod(ctx context.Context, c client.Client, pod corev1.Pod) error {
+// reportResources does what the kubelet does once a container runs and kwok does not: it
+// reports the container's resources in the pod's status. The API server takes a resize only
+// for a pod whose kubelet reported them. It is done before the drift's clock starts.
+func reportResources(ctx context.Context, c client.Client, pod *corev1.Pod) error {
+	res, err := json.Marshal(pod.Spec.Containers[0].Resources)
+	if err != nil {
+		return err
+	}
+	patch := fmt.Appendf(nil, `{"status":{"containerStatuses":[{"name":%q,"resources":%s}]}}`, pod.Spec.Containers[0].Name, res)
+	return c.SubResource("status").Patch(ctx, pod, client.RawPatch(types.StrategicMergePatchType, patch))
+}
+
+func (r *recorder) deleteReplicaSetPod(ctx context.Context, c client.Client, round, tick int, pod corev1.Pod) error {
 	owner := metav1.GetControllerOf(&pod)
 	if owner == nil {
 		return errors.New("no owner")
@@ -495,24 +627,80 @@ func (r *recorder) deleteReplicaSetPod(ctx context.Context, c client.Client, pod
 	if err := c.Delete(ctx, &pod); err != nil {
 		return err
 	}
-	s := &sample{side: "replicaset", kind: "PodDeleted", pod: pod.Name, owner: owner.UID, at: at}
+	s := &sample{round: round, tick: tick, side: sideReplicaSet, kind: "PodDeleted", pod: pod.Name, owner: owner.UID, at: at}
 	r.samples = append(r.samples, s)
 	r.pendingByRS[owner.UID] = append(r.pendingByRS[owner.UID], s)
 	return nil
 }
 
-func (r *recorder) complete() bool {
+// createFloorPod creates a bare pod, owned by nothing, like the ReplicaSets' pods: the floor
+// is creation → Ready, what the cluster (scheduler, kubelet) takes for a pod at all.
+func (r *recorder) createFloorPod(ctx context.Context, c client.Client, round, tick int, namespace, image string) error {
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: fmt.Sprintf("floor-%d-%04d", round, tick), Labels: map[string]string{floorLabel: strconv.Itoa(round)}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image, Resources: podResources}}},
+	}
+	// Registered before the request, as for the drift: the pod may be seen Ready before the
+	// call returns.
+	s := &sample{round: round, tick: tick, side: sideFloor, kind: "PodCreated", pod: pod.Name, at: time.Now()}
+	r.mu.Lock()
+	r.samples = append(r.samples, s)
+	r.floor[pod.Name] = s
+	r.mu.Unlock()
+	return c.Create(ctx, pod)
+}
+
+// dropTick marks every sample of a round's tick dropped; tick -1 applies the marks again to
+// samples added after their tick was dropped.
+func (r *recorder) dropTick(round, tick int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.droppedTicks == nil {
+		r.droppedTicks = map[[2]int]bool{}
+	}
+	if tick >= 0 {
+		r.droppedTicks[[2]int{round, tick}] = true
+	}
+	for _, s := range r.samples {
+		if r.droppedTicks[[2]int{s.round, s.tick}] {
+			s.dropped = true
+		}
+	}
+}
+
+// complete tells whether every kept sample of the round has its outcome.
+func (r *recorder) complete(round int) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range r.samples {
-		if s.repaired.IsZero() || (s.side == "amber" && s.detected.IsZero()) {
+		if s.round != round || s.dropped {
+			continue
+		}
+		if s.repaired.IsZero() || (s.side == sideAmber && s.detected.IsZero()) {
 			return false
 		}
 	}
 	return true
 }
 
-func (r *recorder) report(workloads, podsPer int, rate, cpuDuring, cpuTotal float64, peakRSS int64) {
+// The rows of a round's table that the ratios are taken from.
+const (
+	rowDetect     = "amber detection (mutation → DriftDetected)"
+	rowRepair     = "amber repair (mutation → fresh pod Ready)"
+	rowReplicaSet = "replicaset (deletion → replacement Ready)"
+	rowFloor      = "floor (bare pod creation → Ready)"
+)
+
+// roundResult is what a round contributes to the summary over rounds.
+type roundResult struct {
+	round                      int
+	repairP99, rsP99, floorP99 time.Duration
+	detectP99                  time.Duration
+	n, dropped                 int
+	cpu                        float64
+}
+
+func (r *recorder) report(round, workloads, podsPer int, rate, cpuDuring, cpuTotal float64, peakRSS int64) roundResult {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	series := map[string][]time.Duration{}
@@ -520,49 +708,122 @@ func (r *recorder) report(workloads, podsPer int, rate, cpuDuring, cpuTotal floa
 	add := func(name string, from, to time.Time) {
 		if to.IsZero() {
 			missing[name]++
+			if _, ok := series[name]; !ok {
+				series[name] = nil
+			}
 			return
 		}
 		series[name] = append(series[name], to.Sub(from))
 	}
+	dropped := map[int]bool{}
 	for _, s := range r.samples {
-		if s.side == "amber" {
-			add("amber detection (mutation → DriftDetected)", s.at, s.detected)
-			add("amber repair (mutation → fresh pod Ready)", s.at, s.repaired)
+		if s.round != round {
+			continue
+		}
+		if s.dropped {
+			dropped[s.tick] = true
+			continue
+		}
+		switch s.side {
+		case sideAmber:
+			add(rowDetect, s.at, s.detected)
+			add(rowRepair, s.at, s.repaired)
 			add("  repair, "+s.kind, s.at, s.repaired)
-		} else {
-			add("replicaset (deletion → replacement Ready)", s.at, s.repaired)
+		case sideReplicaSet:
+			add(rowReplicaSet, s.at, s.repaired)
+		case sideFloor:
+			add(rowFloor, s.at, s.repaired)
 		}
 	}
 	names := make([]string, 0, len(series))
 	for name := range series {
 		names = append(names, name)
 	}
-	slices.SortFunc(names, func(a, b string) int {
-		order := func(s string) string {
-			if strings.HasPrefix(s, " ") {
-				return "b" + s
-			}
-			if strings.HasPrefix(s, "replicaset") {
-				return "c" + s
-			}
-			return "a" + s
+	order := func(s string) string {
+		switch {
+		case strings.HasPrefix(s, " "):
+			return "b" + s
+		case s == rowReplicaSet:
+			return "c" + s
+		case s == rowFloor:
+			return "d" + s
 		}
-		return strings.Compare(order(a), order(b))
-	})
+		return "a" + s
+	}
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(order(a), order(b)) })
 	host, _ := os.Hostname()
-	fmt.Printf("\n%d workloads × %d pods under Amber, %d ReplicaSets × %d pods; %.0f events/s each side; host %s\n\n", workloads, podsPer, workloads, podsPer, rate, host)
+	fmt.Printf("\nround %d: %d workloads × %d pods under Amber, %d ReplicaSets × %d pods, bare pods; %.0f events/s each side; host %s\n\n", round, workloads, podsPer, workloads, podsPer, rate, host)
 	fmt.Printf("%-46s %6s %9s %9s %9s %9s %8s\n", "measure", "n", "p50", "p90", "p99", "max", "missing")
 	for _, name := range names {
 		d := series[name]
 		slices.Sort(d)
-		fmt.Printf("%-46s %6d %9s %9s %9s %9s %8d\n", name, len(d), ms(pct(d, 50)), ms(pct(d, 90)), ms(pct(d, 99)), ms(d[len(d)-1]), missing[name])
+		last := time.Duration(0)
+		if len(d) > 0 {
+			last = d[len(d)-1]
+		}
+		fmt.Printf("%-46s %6d %9s %9s %9s %9s %8d\n", name, len(d), ms(pct(d, 50)), ms(pct(d, 90)), ms(pct(d, 99)), ms(last), missing[name])
 	}
-	repair, rs := series["amber repair (mutation → fresh pod Ready)"], series["replicaset (deletion → replacement Ready)"]
-	if len(repair) > 0 && len(rs) > 0 {
-		fmt.Printf("\nrepair p99 / ReplicaSet replacement p99 = %.2f (1.0 or less is as fast as Kubernetes or faster)\n",
-			float64(pct(repair, 99))/float64(pct(rs, 99)))
+	if len(dropped) > 0 {
+		fmt.Printf("%d ticks dropped on every side: one side's injection failed\n", len(dropped))
 	}
-	fmt.Printf("manager: %.1f CPU seconds during the injection (%.1f since start), peak RSS %.1f MiB\n", cpuDuring, cpuTotal, float64(peakRSS)/(1<<20))
+	res := roundResult{round: round, n: len(series[rowRepair]), dropped: len(dropped), cpu: cpuDuring}
+	for _, p := range []struct {
+		to   *time.Duration
+		name string
+	}{{&res.repairP99, rowRepair}, {&res.rsP99, rowReplicaSet}, {&res.floorP99, rowFloor}, {&res.detectP99, rowDetect}} {
+		d := series[p.name]
+		slices.Sort(d)
+		*p.to = pct(d, 99)
+	}
+	fmt.Printf("\nrepair p99 / ReplicaSet replacement p99 = %s (1.0 or less is as fast as Kubernetes or faster)\n", ratio(res.repairP99, res.rsP99))
+	fmt.Printf("repair p99 / floor p99 = %s (how close Amber comes to what the cluster allows at all)\n", ratio(res.repairP99, res.floorP99))
+	fmt.Printf("manager: %.1f CPU seconds during the round (%.1f since start), peak RSS %.1f MiB\n", cpuDuring, cpuTotal, float64(peakRSS)/(1<<20))
+	return res
+}
+
+// ratio prints a/b, or n/a when b has no samples.
+func ratio(a, b time.Duration) string {
+	if a == 0 || b == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", float64(a)/float64(b))
+}
+
+// summarize prints every round's ratios and, over the rounds, their median and range.
+func summarize(results []roundResult) {
+	fmt.Printf("\nover %d rounds (every round, none left out):\n\n", len(results))
+	fmt.Printf("%6s %6s %8s %11s %11s %11s %11s %12s %13s\n", "round", "n", "dropped", "detect p99", "repair p99", "RS p99", "floor p99", "repair/RS", "repair/floor")
+	var vsRS, vsFloor []float64
+	for _, r := range results {
+		fmt.Printf("%6d %6d %8d %11s %11s %11s %11s %12s %13s\n", r.round, r.n, r.dropped, ms(r.detectP99), ms(r.repairP99), ms(r.rsP99), ms(r.floorP99), ratio(r.repairP99, r.rsP99), ratio(r.repairP99, r.floorP99))
+		if r.rsP99 > 0 && r.repairP99 > 0 {
+			vsRS = append(vsRS, float64(r.repairP99)/float64(r.rsP99))
+		}
+		if r.floorP99 > 0 && r.repairP99 > 0 {
+			vsFloor = append(vsFloor, float64(r.repairP99)/float64(r.floorP99))
+		}
+	}
+	fmt.Println()
+	for _, m := range []struct {
+		name string
+		v    []float64
+	}{{"repair p99 / ReplicaSet p99", vsRS}, {"repair p99 / floor p99", vsFloor}} {
+		if len(m.v) == 0 {
+			fmt.Printf("%s: no round has both sides\n", m.name)
+			continue
+		}
+		slices.Sort(m.v)
+		fmt.Printf("%s: median %.2f, range %.2f to %.2f over %d rounds\n", m.name, median(m.v), m.v[0], m.v[len(m.v)-1], len(m.v))
+	}
+}
+
+// median of sorted values; the mean of the middle two for an even count.
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {
@@ -582,7 +843,7 @@ func (r *recorder) writeCSV(path string) error {
 	}
 	defer f.Close()
 	w := csv.NewWriter(f)
-	_ = w.Write([]string{"side", "kind", "pod", "at_unix_ms", "detect_ms", "repair_ms"})
+	_ = w.Write([]string{"round", "tick", "side", "kind", "pod", "at_unix_ms", "detect_ms", "repair_ms", "dropped"})
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	since := func(t time.Time, from time.Time) string {
@@ -592,7 +853,8 @@ func (r *recorder) writeCSV(path string) error {
 		return strconv.FormatInt(t.Sub(from).Milliseconds(), 10)
 	}
 	for _, s := range r.samples {
-		_ = w.Write([]string{s.side, s.kind, s.pod, strconv.FormatInt(s.at.UnixMilli(), 10), since(s.detected, s.at), since(s.repaired, s.at)})
+		_ = w.Write([]string{strconv.Itoa(s.round), strconv.Itoa(s.tick), s.side, s.kind, s.pod, strconv.FormatInt(s.at.UnixMilli(), 10),
+			since(s.detected, s.at), since(s.repaired, s.at), strconv.FormatBool(s.dropped)})
 	}
 	w.Flush()
 	fmt.Printf("raw samples: %s\n", path)
