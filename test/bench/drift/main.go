@@ -86,7 +86,15 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds on the same cluster; the ratios are reported per round, with their median and range")
 	csvPath := flag.String("csv", "bench-drift.csv", "file the raw samples of every round are written to")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "file to write a CPU profile of the manager during the first round's injection to")
+	fromCSV := flag.String("from-csv", "", "recompute every round's table and the summary from a CSV an earlier run wrote, and measure nothing")
 	flag.Parse()
+	if *fromCSV != "" {
+		if err := recompute(*fromCSV); err != nil {
+			fmt.Fprintln(os.Stderr, "bench-drift:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *rounds < 1 || *events < 1 || *rate <= 0 {
 		fmt.Fprintln(os.Stderr, "bench-drift: -rounds and -events must be at least 1, and -rate above 0")
 		os.Exit(2)
@@ -295,7 +303,12 @@ func run(workloads, podsPer, events, rounds int, rate float64, csvPath string) e
 		if skipped > 0 {
 			fmt.Printf("%d ticks found no Ready pod to hit and were skipped\n", skipped)
 		}
-		results = append(results, rec.report(round, workloads, podsPer, rate, cpuAfter-cpuBefore, cpuAfter, peak))
+		host, _ := os.Hostname()
+		fmt.Printf("\nround %d: %d workloads × %d pods under Amber, %d ReplicaSets × %d pods, bare pods; %.0f events/s each side; host %s\n", round, workloads, podsPer, workloads, podsPer, rate, host)
+		res := rec.report(round)
+		res.cpu = cpuAfter - cpuBefore
+		fmt.Printf("manager: %.1f CPU seconds during the round (%.1f since start), peak RSS %.1f MiB\n", res.cpu, cpuAfter, float64(peak)/(1<<20))
+		results = append(results, res)
 	}
 	summarize(results)
 	return rec.writeCSV(csvPath)
@@ -700,7 +713,8 @@ type roundResult struct {
 	cpu                        float64
 }
 
-func (r *recorder) report(round, workloads, podsPer int, rate, cpuDuring, cpuTotal float64, peakRSS int64) roundResult {
+// report prints a round's table and ratios.
+func (r *recorder) report(round int) roundResult {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	series := map[string][]time.Duration{}
@@ -751,9 +765,7 @@ func (r *recorder) report(round, workloads, podsPer int, rate, cpuDuring, cpuTot
 		return "a" + s
 	}
 	slices.SortFunc(names, func(a, b string) int { return strings.Compare(order(a), order(b)) })
-	host, _ := os.Hostname()
-	fmt.Printf("\nround %d: %d workloads × %d pods under Amber, %d ReplicaSets × %d pods, bare pods; %.0f events/s each side; host %s\n\n", round, workloads, podsPer, workloads, podsPer, rate, host)
-	fmt.Printf("%-46s %6s %9s %9s %9s %9s %8s\n", "measure", "n", "p50", "p90", "p99", "max", "missing")
+	fmt.Printf("\n%-46s %6s %9s %9s %9s %9s %8s\n", "measure", "n", "p50", "p90", "p99", "max", "missing")
 	for _, name := range names {
 		d := series[name]
 		slices.Sort(d)
@@ -766,7 +778,7 @@ func (r *recorder) report(round, workloads, podsPer int, rate, cpuDuring, cpuTot
 	if len(dropped) > 0 {
 		fmt.Printf("%d ticks dropped on every side: one side's injection failed\n", len(dropped))
 	}
-	res := roundResult{round: round, n: len(series[rowRepair]), dropped: len(dropped), cpu: cpuDuring}
+	res := roundResult{round: round, n: len(series[rowRepair]), dropped: len(dropped)}
 	for _, p := range []struct {
 		to   *time.Duration
 		name string
@@ -777,7 +789,6 @@ func (r *recorder) report(round, workloads, podsPer int, rate, cpuDuring, cpuTot
 	}
 	fmt.Printf("\nrepair p99 / ReplicaSet replacement p99 = %s (1.0 or less is as fast as Kubernetes or faster)\n", ratio(res.repairP99, res.rsP99))
 	fmt.Printf("repair p99 / floor p99 = %s (how close Amber comes to what the cluster allows at all)\n", ratio(res.repairP99, res.floorP99))
-	fmt.Printf("manager: %.1f CPU seconds during the round (%.1f since start), peak RSS %.1f MiB\n", cpuDuring, cpuTotal, float64(peakRSS)/(1<<20))
 	return res
 }
 
@@ -836,6 +847,10 @@ func pct(sorted []time.Duration, p int) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%dms", d.Milliseconds()) }
 
+// csvHeader names the columns of the raw samples: times in milliseconds, detect_ms and
+// repair_ms empty when missing.
+var csvHeader = []string{"round", "tick", "side", "kind", "pod", "at_unix_ms", "detect_ms", "repair_ms", "dropped"}
+
 func (r *recorder) writeCSV(path string) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -843,7 +858,7 @@ func (r *recorder) writeCSV(path string) error {
 	}
 	defer f.Close()
 	w := csv.NewWriter(f)
-	_ = w.Write([]string{"round", "tick", "side", "kind", "pod", "at_unix_ms", "detect_ms", "repair_ms", "dropped"})
+	_ = w.Write(csvHeader)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	since := func(t time.Time, from time.Time) string {
@@ -903,4 +918,78 @@ func peakRSS(pid int) (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmHWM")
+}
+
+// recompute prints the tables and the summary of the rounds in a CSV an earlier run wrote.
+func recompute(path string) error {
+	r, err := readCSV(path)
+	if err != nil {
+		return err
+	}
+	var rounds []int
+	for _, s := range r.samples {
+		if !slices.Contains(rounds, s.round) {
+			rounds = append(rounds, s.round)
+		}
+	}
+	slices.Sort(rounds)
+	var results []roundResult
+	for _, round := range rounds {
+		fmt.Printf("\nround %d (from %s)\n", round, path)
+		results = append(results, r.report(round))
+	}
+	summarize(results)
+	return nil
+}
+
+// readCSV reads the samples writeCSV wrote.
+func readCSV(path string) (*recorder, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 || strings.Join(rows[0], ",") != strings.Join(csvHeader, ",") {
+		return nil, fmt.Errorf("%s: the first line must be %s", path, strings.Join(csvHeader, ","))
+	}
+	r := newRecorder()
+	for i, row := range rows[1:] {
+		line := i + 2
+		num := func(col int) (int64, error) {
+			v, err := strconv.ParseInt(row[col], 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s line %d, column %s: %w", path, line, csvHeader[col], err)
+			}
+			return v, nil
+		}
+		round, err := num(0)
+		if err != nil {
+			return nil, err
+		}
+		tick, err := num(1)
+		if err != nil {
+			return nil, err
+		}
+		at, err := num(5)
+		if err != nil {
+			return nil, err
+		}
+		s := &sample{round: int(round), tick: int(tick), side: row[2], kind: row[3], pod: row[4], at: time.UnixMilli(at), dropped: row[8] == "true"}
+		for col, to := range map[int]*time.Time{6: &s.detected, 7: &s.repaired} {
+			if row[col] == "" {
+				continue
+			}
+			d, err := num(col)
+			if err != nil {
+				return nil, err
+			}
+			*to = s.at.Add(time.Duration(d) * time.Millisecond)
+		}
+		r.samples = append(r.samples, s)
+	}
+	return r, nil
 }

@@ -78,3 +78,32 @@ func TestAFailedInjectionDropsEverySideOfItsTickAlike(t *testing.T) {
 		t.Error("dropped samples without an outcome keep the round from completing")
 	}
 }
+
+func TestTheCSVGivesBackWhatTheRunMeasured(t *testing.T) {
+	at := time.UnixMilli(1_796_000_000_000)
+	r := newRecorder()
+	r.samples = []*sample{
+		{round: 1, tick: 0, side: sideAmber, kind: "ResourcesResized", pod: "w-0001-abc", at: at, detected: at.Add(52 * time.Millisecond), repaired: at.Add(97 * time.Millisecond)},
+		{round: 1, tick: 0, side: sideReplicaSet, kind: "PodDeleted", pod: "rs-0001-xyz", at: at, repaired: at.Add(110 * time.Millisecond)},
+		{round: 2, tick: 3, side: sideFloor, kind: "PodCreated", pod: "floor-2-0003", at: at, dropped: true},
+	}
+	path := t.TempDir() + "/samples.csv"
+	if err := r.writeCSV(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := readCSV(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.samples) != len(r.samples) {
+		t.Fatalf("read %d samples, wrote %d", len(back.samples), len(r.samples))
+	}
+	for i, want := range r.samples {
+		if got := back.samples[i]; *got != *want {
+			t.Errorf("sample %d: read %+v, wrote %+v", i, *got, *want)
+		}
+	}
+	if got := back.report(1); got.repairP99 != 97*time.Millisecond || got.rsP99 != 110*time.Millisecond {
+		t.Errorf("round 1 from the CSV: repair p99 %s, ReplicaSet p99 %s; want 97ms and 110ms", got.repairP99, got.rsP99)
+	}
+}
