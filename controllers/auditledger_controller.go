@@ -41,6 +41,7 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/failpoint"
 	"github.com/amber-gdpr/amber/internal/ledger"
 )
 
@@ -283,6 +284,9 @@ func (r *AuditLedgerReconciler) expire(ctx context.Context, scope *ledgerScope) 
 	removed := 0
 	var err error
 	for ; removed < keepFrom; removed++ {
+		if removed > 0 {
+			failpoint.Crash(failpoint.MidRetention, l.Namespace, l.Name)
+		}
 		e := &scope.entries[removed]
 		if err = client.IgnoreNotFound(r.Delete(ctx, e, client.Preconditions{UID: &e.UID})); err != nil {
 			err = fmt.Errorf("expire entry %d of ledger %s: %w", e.Spec.Sequence, l.Name, err)
