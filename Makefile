@@ -49,15 +49,17 @@ lint: ## Run go vet and staticcheck.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
 	go vet -tags e2e ./test/...
+	go vet -tags failpoints ./internal/failpoint/
 	$(STATICCHECK) ./...
 	$(STATICCHECK) -tags e2e ./test/...
+	$(STATICCHECK) -tags failpoints ./internal/failpoint/
 
 .PHONY: test
 test: manifests generate ## Unit tests and envtest integration suites on a real kube-apiserver and etcd.
 	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go test ./... -count=1 -coverprofile cover.out
 
 .PHONY: test-e2e
-test-e2e: manifests generate cluster ## End-to-end suite on `make cluster` with the manager running, driving the real kubectl.
+test-e2e: manifests generate cluster ## End-to-end suite on `make cluster` with the manager running (built with -tags failpoints), driving the real kubectl.
 	@hack/demo.sh stop-manager
 	export KUBECONFIG="$$(hack/cluster.sh kubeconfig)"; \
 	AMBER_KUBECTL="$(CONTROLPLANE_BIN)/kubectl" go test ./test/e2e/ -tags e2e -count=1 -timeout 30m -v -ginkgo.v

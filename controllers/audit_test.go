@@ -382,6 +382,49 @@ var _ = Describe("Audit ledger of a workload", func() {
 		Expect(report.First).To(BeNumerically(">=", 9))
 	})
 
+	It("finishes a retention pass that a crash cut short, instead of taking what it left for tampering", func(ctx SpecContext) {
+		old := audit.NewWriter(k8sClient, k8sClient, keys.Signing, 4)
+		monthAgo := time.Now().Add(-30 * 24 * time.Hour)
+		old.Clock = func() time.Time { return monthAgo }
+		for i := range 10 {
+			_, err := old.Append(ctx, ns, "cut", gdprv1alpha1.AuditEventSpec{
+				Type: gdprv1alpha1.AuditPodCreated, Reason: "ScalingUp", Message: "Created a pod", IdempotencyKey: fmt.Sprintf("pod-%d/PodCreated", i),
+			})
+			Expect(err).NotTo(HaveOccurred())
+		}
+		// 1-4 entries, 5 checkpoint, 6-9, 10 checkpoint, 11-12.
+		By("a pass removes entries 1 and 2 of the run before checkpoint 5 and the manager dies")
+		for seq := range int64(2) {
+			e := &gdprv1alpha1.AuditEvent{}
+			Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: ledger.EntryName("cut", seq+1)}, e)).To(Succeed())
+			Expect(k8sClient.Delete(ctx, e)).To(Succeed())
+		}
+		// Until the retention reaches the ledger, what the pass left is indistinguishable
+		// from entries deleted by someone, and the chain does not verify.
+		l := &gdprv1alpha1.AuditLedger{}
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cut"}, l)).To(Succeed())
+			g.Expect(meta.FindStatusCondition(l.Status.Conditions, gdprv1alpha1.VerifiedCondition)).To(HaveField("Message", HavePrefix("entry 3: the oldest entry kept is neither")))
+		}, timeout, interval).Should(Succeed())
+
+		By("the restarted manager finds the retention the pass ran under")
+		patch := client.MergeFrom(l.DeepCopy())
+		l.Spec.Retention = &metav1.Duration{Duration: 7 * 24 * time.Hour}
+		Expect(k8sClient.Patch(ctx, l, patch)).To(Succeed())
+		Eventually(func(g Gomega) {
+			entries := entriesOf(ctx, ns, "cut")
+			g.Expect(entries).NotTo(BeEmpty())
+			g.Expect(entries[0].Spec.Type).To(Equal(gdprv1alpha1.AuditCheckpoint), "the pass is finished up to a checkpoint")
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cut"}, l)).To(Succeed())
+			g.Expect(meta.IsStatusConditionTrue(l.Status.Conditions, gdprv1alpha1.VerifiedCondition)).To(BeTrue(), "%+v", l.Status.Conditions)
+			g.Expect(meta.FindStatusCondition(l.Status.Conditions, gdprv1alpha1.StalledCondition)).To(BeNil())
+			g.Expect(l.Status.FirstSequence).To(Equal(entries[0].Spec.Sequence))
+		}, timeout, interval).Should(Succeed())
+		Expect(ledgerEvents(ctx, ns, "cut", gdprv1alpha1.EventEntriesExpired)).To(ContainElement(HaveField("Note", HavePrefix("Finished a retention pass cut short: removed"))))
+		report := ledger.Verify(ns, "cut", entriesOf(ctx, ns, "cut"), publicKeys(), ledger.Options{MaxUnsigned: 4})
+		Expect(report.Problem).To(BeNil())
+	})
+
 	It("signs a checkpoint that a crash left due before appending on", func(ctx SpecContext) {
 		// The first writer dies just before the checkpoint due after its fourth entry.
 		crashed := audit.NewWriter(k8sClient, k8sClient, keys.Signing, 0)

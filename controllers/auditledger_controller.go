@@ -41,6 +41,7 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/failpoint"
 	"github.com/amber-gdpr/amber/internal/ledger"
 )
 
@@ -155,6 +156,7 @@ func (r *AuditLedgerReconciler) Reconcile(ctx context.Context, req reconcile.Req
 		// Sign first: a checkpoint that is due becomes part of what is verified below.
 		r.checkpointIfDue,
 		r.listEntries,
+		r.finishRetention,
 		r.verify,
 		r.expire,
 	} {
@@ -267,6 +269,29 @@ func (r *AuditLedgerReconciler) forgetVerified(key types.NamespacedName) {
 	delete(r.verified, key)
 }
 
+// finishRetention completes a retention pass that was cut short (the manager crashed, or a
+// deletion failed, between two of its deletions) before the chain is verified: verification
+// would take what the pass left for entries deleted by someone, and expire removes nothing
+// from a chain that does not verify, so the ledger would stay Stalled for good. Which
+// entries the pass left, and that they are intact, ledger.Unfinished decides.
+func (r *AuditLedgerReconciler) finishRetention(ctx context.Context, scope *ledgerScope) error {
+	l := scope.ledger
+	if l.Spec.Retention == nil {
+		return nil
+	}
+	n := ledger.Unfinished(l.Namespace, l.Name, scope.entries, scope.now.Add(-l.Spec.Retention.Duration), r.Keys)
+	if n == 0 {
+		return nil
+	}
+	anchor := scope.entries[n].Spec.Sequence
+	ctrl.LoggerFrom(ctx).Info("Finishing a retention pass that was cut short", "entries", n, "firstSequence", scope.entries[0].Spec.Sequence, "checkpoint", anchor)
+	removed, err := r.removeLeading(ctx, scope, n)
+	if removed > 0 {
+		r.Recorder.Eventf(l, nil, corev1.EventTypeNormal, gdprv1alpha1.EventEntriesExpired, "Expire", "Finished a retention pass cut short: removed %d entries older than %s, covered by the checkpoint at entry %d", removed, l.Spec.Retention.Duration, anchor)
+	}
+	return err
+}
+
 // expire deletes the entries past the ledger's retention that a checkpoint covers (which,
 // ledger.KeepFrom decides), oldest first. A chain that does not verify keeps every entry:
 // they are the evidence.
@@ -280,9 +305,25 @@ func (r *AuditLedgerReconciler) expire(ctx context.Context, scope *ledgerScope) 
 		return nil
 	}
 	anchor := scope.entries[keepFrom].Spec.Sequence
+	removed, err := r.removeLeading(ctx, scope, keepFrom)
+	if removed == 0 {
+		return err
+	}
+	r.Recorder.Eventf(l, nil, corev1.EventTypeNormal, gdprv1alpha1.EventEntriesExpired, "Expire", "Removed %d entries older than %s, covered by the checkpoint at entry %d", removed, l.Spec.Retention.Duration, anchor)
+	return err
+}
+
+// removeLeading deletes the ledger's first n entries, oldest first, so that a pass cut short
+// leaves a run that still ends at the checkpoint the pass keeps (ledger.Unfinished finds it).
+// It drops those removed from the scope and from what was verified, and returns how many.
+func (r *AuditLedgerReconciler) removeLeading(ctx context.Context, scope *ledgerScope, n int) (int, error) {
+	l := scope.ledger
 	removed := 0
 	var err error
-	for ; removed < keepFrom; removed++ {
+	for ; removed < n; removed++ {
+		if removed > 0 {
+			failpoint.Crash(failpoint.MidRetention, l.Namespace, l.Name)
+		}
 		e := &scope.entries[removed]
 		if err = client.IgnoreNotFound(r.Delete(ctx, e, client.Preconditions{UID: &e.UID})); err != nil {
 			err = fmt.Errorf("expire entry %d of ledger %s: %w", e.Spec.Sequence, l.Name, err)
@@ -290,7 +331,7 @@ func (r *AuditLedgerReconciler) expire(ctx context.Context, scope *ledgerScope) 
 		}
 	}
 	if removed == 0 {
-		return err
+		return 0, err
 	}
 	scope.entries = scope.entries[removed:]
 	key := types.NamespacedName{Namespace: l.Namespace, Name: l.Name}
@@ -300,8 +341,7 @@ func (r *AuditLedgerReconciler) expire(ctx context.Context, scope *ledgerScope) 
 		r.verified[key] = state
 	}
 	r.mu.Unlock()
-	r.Recorder.Eventf(l, nil, corev1.EventTypeNormal, gdprv1alpha1.EventEntriesExpired, "Expire", "Removed %d entries older than %s, covered by the checkpoint at entry %d", removed, l.Spec.Retention.Duration, anchor)
-	return err
+	return removed, err
 }
 
 // appendSettle is how long a ledger waits after a new entry before it is verified and its

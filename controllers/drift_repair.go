@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/failpoint"
 )
 
 // replacementFor names the drifted pod a new pod replaces, if any drifted pod still waits for
@@ -149,6 +150,7 @@ func (r *GDPRWorkloadReconciler) repairEscaped(ctx context.Context, scope *workl
 		if err := r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 			return fmt.Errorf("delete escaped pod %s: %w", pod.Name, err)
 		}
+		failpoint.Crash(failpoint.AfterPodDelete, w.Namespace, w.Name)
 		if err := r.recordPodDeleted(ctx, scope, pod, gdprv1alpha1.AuditReasonDrifted, false); err != nil {
 			return err
 		}

@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/failpoint"
 )
 
 // reconcileDelete empties a deleted workload: it deletes the pods, records each deletion,
@@ -90,6 +91,7 @@ func (r *GDPRWorkloadReconciler) emptyDeletedWorkload(ctx context.Context, scope
 		if err := r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 			return ctrl.Result{}, fmt.Errorf("delete pod %s: %w", pod.Name, err)
 		}
+		failpoint.Crash(failpoint.AfterPodDelete, w.Namespace, w.Name)
 		if err := r.recordPodDeleted(ctx, scope, pod, gdprv1alpha1.AuditReasonWorkloadDeleted, false); err != nil {
 			return ctrl.Result{}, err
 		}

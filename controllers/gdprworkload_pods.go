@@ -29,6 +29,7 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/drift"
+	"github.com/amber-gdpr/amber/internal/failpoint"
 	"github.com/amber-gdpr/amber/internal/failure"
 	"github.com/amber-gdpr/amber/internal/podplan"
 )
@@ -112,6 +113,7 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 		r.expectations.deleted(key, pod.UID, scope.now)
 		scope.pods.pending = true
 		if err == nil {
+			failpoint.Crash(failpoint.AfterPodDelete, w.Namespace, w.Name)
 			_, drifted := scope.drift.found[pod.UID]
 			reason := deletionReason(pod, scope.revisionID())
 			if drifted {
@@ -144,6 +146,7 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 		if err := r.Create(ctx, pod, client.FieldOwner(fieldOwner)); err != nil {
 			return r.podCreateFailed(scope, err)
 		}
+		failpoint.Crash(failpoint.AfterPodCreate, w.Namespace, w.Name)
 		// What the API server admitted, its mutating admission included, is the baseline
 		// drift is measured against.
 		r.drift.setBaseline(pod.UID, drift.BaselineOf(pod))

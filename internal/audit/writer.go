@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/failpoint"
 	"github.com/amber-gdpr/amber/internal/ledger"
 )
 
@@ -222,6 +223,7 @@ func (w *Writer) checkpointLocked(ctx context.Context, st *chainState, namespace
 		if err != nil {
 			return err
 		}
+		failpoint.Crash(failpoint.AfterCheckpointSign, namespace, ledgerName)
 		taken, err := w.tryAppendLocked(ctx, st, namespace, spec)
 		if err != nil {
 			return fmt.Errorf("sign checkpoint of ledger %s/%s: %w", namespace, ledgerName, err)

@@ -44,3 +44,32 @@ func KeepFrom(entries []gdprv1alpha1.AuditEvent, cutoff time.Time) int {
 	}
 	return keepFrom
 }
+
+// Unfinished says how many leading entries a retention pass that was cut short (a crash, a
+// failed deletion) left behind, 0 when the chain starts where verification wants it: at
+// entry 1 or at a checkpoint. A pass removes entries oldest first, up to the checkpoint
+// KeepFrom chose, so what it leaves is a run of expired entries ending at that checkpoint,
+// which KeepFrom finds again. Verification would take the run for entries deleted by
+// someone, and retention removes nothing from a chain that does not verify: the pass could
+// never finish. The run must still hold together up to the checkpoint (each entry's hash, its
+// link to the next, the checkpoint's signature over the last); otherwise it is not what a
+// pass leaves, and verification reports it.
+//
+// Someone who deletes the oldest entries of a run that retention is about to remove is not
+// told apart from a pass that was cut short: what they removed was going anyway, and the
+// checkpoint still vouches for the chain up to it.
+func Unfinished(namespace, ledgerName string, entries []gdprv1alpha1.AuditEvent, cutoff time.Time, keys Keys) int {
+	if len(entries) == 0 || entries[0].Spec.Sequence == 1 || entries[0].Spec.Type == gdprv1alpha1.AuditCheckpoint {
+		return 0
+	}
+	n := KeepFrom(entries, cutoff)
+	if n == 0 {
+		return 0
+	}
+	first := &entries[0].Spec
+	run := Verify(namespace, ledgerName, entries[:n+1], keys, Options{After: &Anchor{Sequence: first.Sequence - 1, Hash: first.PreviousHash}})
+	if run.Problem != nil {
+		return 0
+	}
+	return n
+}

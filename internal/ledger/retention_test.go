@@ -17,6 +17,10 @@ limitations under the License.
 package ledger_test
 
 import (
+	"crypto/ed25519"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +28,7 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/ledger"
+	"github.com/amber-gdpr/amber/internal/ledger/ledgertest"
 )
 
 func TestKeepFrom(t *testing.T) {
@@ -77,6 +82,63 @@ func TestKeepFrom(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := ledger.KeepFrom(tt.entries, cutoff); got != tt.want {
 				t.Errorf("KeepFrom() = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestUnfinished(t *testing.T) {
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := ledger.NewKeys(key.Public().(ed25519.PublicKey))
+	start := time.Date(2026, 11, 18, 12, 0, 0, 0, time.UTC)
+	// 12 entries a second apart, a checkpoint after every 3: checkpoints are entries 4, 8 and 12.
+	full, err := ledgertest.Chain("shop", "payments", 12, 3, key, start, func(i int) gdprv1alpha1.AuditEventSpec {
+		return gdprv1alpha1.AuditEventSpec{Type: gdprv1alpha1.AuditPodCreated, Reason: "ScalingUp", Subject: gdprv1alpha1.AuditSubject{Pod: fmt.Sprintf("p%d", i)}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// from returns the chain from entry seq on, as a pass that removed the entries before it leaves it.
+	from := func(seq int64) []gdprv1alpha1.AuditEvent { return slices.Clone(full[seq-1:]) }
+	expiredUpTo := func(seq int64) time.Time { return start.Add(time.Duration(seq) * time.Second) }
+	tampered := from(2)
+	tampered[1].Spec.Reason = "Imported"
+	unlinked := from(2)
+	unlinked[0].Spec.PreviousHash = strings.Repeat("0", 64)
+	forged := from(6)
+	_, otherKey, _ := ed25519.GenerateKey(nil)
+	forgedCheckpoint, err := ledger.CheckpointSpec("shop", "payments", 7, full[6].Spec.Hash, full[7].Spec.Time.Time, otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ledger.Seal("shop", &forgedCheckpoint, 7, full[6].Spec.Hash); err != nil {
+		t.Fatal(err)
+	}
+	forged[2].Spec = forgedCheckpoint
+
+	tests := []struct {
+		name    string
+		entries []gdprv1alpha1.AuditEvent
+		cutoff  time.Time
+		want    int
+	}{
+		{"a chain from entry 1 has nothing left over", from(1), expiredUpTo(12), 0},
+		{"a chain trimmed to a checkpoint has nothing left over", from(4), expiredUpTo(12), 0},
+		{"a pass cut short after entry 1 left the rest of the run to the checkpoint", from(2), expiredUpTo(4), 2},
+		{"a pass cut short on its way to a later checkpoint left the run to that checkpoint", from(6), expiredUpTo(12), 6},
+		{"entries not yet expired are not a pass's leftover", from(2), expiredUpTo(2), 0},
+		{"an empty chain has nothing left over", nil, expiredUpTo(12), 0},
+		{"a run whose entry was changed is not removed: verification names it", tampered, expiredUpTo(4), 0},
+		{"a run that does not link to the checkpoint is not removed", unlinked, expiredUpTo(4), 0},
+		{"a run ending at a checkpoint signed with an unknown key is not removed", forged, expiredUpTo(8), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ledger.Unfinished("shop", "payments", tt.entries, tt.cutoff, keys); got != tt.want {
+				t.Errorf("Unfinished() = %d, want %d", got, tt.want)
 			}
 		})
 	}

@@ -120,12 +120,18 @@ func Build(ctx context.Context, root, pkg, dir, name string, flags ...string) (s
 
 // StartManager starts binary against the cluster with args, appending its output to logPath.
 func (c *Cluster) StartManager(binary, logPath string, args ...string) (*Manager, error) {
+	return c.StartManagerWithEnv(binary, logPath, nil, args...)
+}
+
+// StartManagerWithEnv is StartManager with env ("NAME=value") added to the manager's
+// environment: a test build's failpoints are armed that way.
+func (c *Cluster) StartManagerWithEnv(binary, logPath string, env []string, args ...string) (*Manager, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open manager log: %w", err)
 	}
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
+	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+c.Kubeconfig), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
@@ -168,6 +174,15 @@ func (m *Manager) Exited() bool {
 	default:
 		return false
 	}
+}
+
+// ExitCode is the manager's exit code once it exited (-1 when a signal ended it), and -1
+// while it runs.
+func (m *Manager) ExitCode() int {
+	if !m.Exited() {
+		return -1
+	}
+	return m.cmd.ProcessState.ExitCode()
 }
 
 // LogTail returns the last n lines of the manager's output.

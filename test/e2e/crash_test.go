@@ -136,6 +136,7 @@ var _ = Describe("The audit ledger across manager crashes", Ordered, func() {
 		var list gdprv1alpha1.AuditEventList
 		Expect(json.Unmarshal([]byte(kubectl(ctx, "get", "ae", "-n", namespace, "-l", "gdpr.amber.dev/workload=burst", "-o", "json")), &list)).To(Succeed())
 		created, deleted := map[string]int{}, map[string]int{}
+		workloadEntries := map[gdprv1alpha1.AuditEventType]int{}
 		sequences := map[int64]bool{}
 		recovered := 0
 		var head int64
@@ -147,6 +148,8 @@ var _ = Describe("The audit ledger across manager crashes", Ordered, func() {
 				recovered++
 			}
 			switch e.Spec.Type {
+			case gdprv1alpha1.AuditWorkloadCreated, gdprv1alpha1.AuditWorkloadDeleted:
+				workloadEntries[e.Spec.Type]++
 			case gdprv1alpha1.AuditDriftDetected:
 				Fail(fmt.Sprintf("nobody changed a pod, yet entry %d says %s: a restarted manager must take each pod's recorded baseline back, not see drift", e.Spec.Sequence, e.Spec.Message))
 			case gdprv1alpha1.AuditPodCreated:
@@ -156,6 +159,8 @@ var _ = Describe("The audit ledger across manager crashes", Ordered, func() {
 			}
 		}
 		Expect(sequences).To(HaveLen(int(head)), "the sequence is gapless from 1 to %d", head)
+		Expect(workloadEntries).To(Equal(map[gdprv1alpha1.AuditEventType]int{gdprv1alpha1.AuditWorkloadCreated: 1, gdprv1alpha1.AuditWorkloadDeleted: 1}),
+			"one entry for the workload's creation and one for its deletion, however often the manager restarted")
 
 		mu.Lock()
 		defer mu.Unlock()
@@ -166,7 +171,10 @@ var _ = Describe("The audit ledger across manager crashes", Ordered, func() {
 			Expect(deleted[uid]).To(Equal(1), "PodDeleted entries for pod %s", name)
 		}
 		for uid := range created {
-			Expect(seen).To(HaveKey(uid), "an entry for a pod that never existed")
+			Expect(seen).To(HaveKey(uid), "a PodCreated entry for a pod that never existed")
+		}
+		for uid := range deleted {
+			Expect(seen).To(HaveKey(uid), "a PodDeleted entry for a pod that never existed")
 		}
 
 		out, err := k8s.Run(ctx, "amber", "verify", "-n", namespace, "burst", "--max-unsigned=20")

@@ -91,7 +91,8 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 
 	By("building the manager and the kubectl plugin")
 	bin := GinkgoT().TempDir()
-	var buildFlags []string
+	// With failpoints, which only a spec that arms one (failpoint_test.go) sets off.
+	buildFlags := []string{"-tags", "failpoints"}
 	if os.Getenv("AMBER_E2E_RACE") != "" {
 		// The race detector turns a data race, which can crash the manager at any moment,
 		// into a report in its log.
@@ -192,7 +193,14 @@ func kubectl(ctx context.Context, args ...string) string {
 // lease for its full duration and slow every restart.
 func startManager() *cluster.Manager {
 	GinkgoHelper()
-	m, err := k8s.StartManager(managerBinary, managerLogPath(),
+	return startManagerWithEnv()
+}
+
+// startManagerWithEnv is startManager with env ("NAME=value") added to the manager's
+// environment.
+func startManagerWithEnv(env ...string) *cluster.Manager {
+	GinkgoHelper()
+	m, err := k8s.StartManagerWithEnv(managerBinary, managerLogPath(), env,
 		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0",
 		"--audit-checkpoint-every=20", "--audit-checkpoint-interval=5s",
 		"--audit-export="+exportPath(),
