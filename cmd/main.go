@@ -61,6 +61,7 @@ func main() {
 		pprofAddr               string
 		leaderElect             bool
 		leaderElectionNamespace string
+		leaderElection          leaderElectionTimings
 		maxConcurrentReconciles int
 		maxDriftRepeats         int
 		namespace               string
@@ -78,6 +79,11 @@ func main() {
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the liveness (/healthz) and readiness (/readyz) probes listen on.")
 	flag.BoolVar(&leaderElect, "leader-elect", inCluster, "Elect a leader so that only one manager replica acts at a time (default on when run in a cluster).")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease (default: the manager's own namespace in a cluster).")
+	// Named as Kubernetes' own controllers (kube-controller-manager, kube-scheduler) name them,
+	// after the --leader-elect switch they tune; the defaults are theirs and controller-runtime's.
+	flag.DurationVar(&leaderElection.LeaseDuration, "leader-elect-lease-duration", 15*time.Second, "How long a standby replica waits, after the leader last renewed the lease, before it takes over: after a crash, failover takes about this long.")
+	flag.DurationVar(&leaderElection.RenewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader retries renewing the lease before it stops leading and exits; shorter than --leader-elect-lease-duration.")
+	flag.DurationVar(&leaderElection.RetryPeriod, "leader-elect-retry-period", 2*time.Second, "How often each replica tries to acquire or renew the lease; shorter than --leader-elect-renew-deadline by a factor of 1.2.")
 	flag.IntVar(&maxConcurrentReconciles, "max-concurrent-reconciles", 16, "How many GDPRWorkloads are reconciled at once.")
 	flag.IntVar(&maxDriftRepeats, "max-drift-repeats", 5, "How many pods in a row that replaced drifted pods may drift again the same way before Amber stops replacing them (Stalled, DriftLoop).")
 	flag.StringVar(&namespace, "namespace", envOr("POD_NAMESPACE", "amber-system"), "The manager's own namespace, which holds the ledger's keys (default: $POD_NAMESPACE, else amber-system).")
@@ -105,6 +111,11 @@ func main() {
 		os.Exit(2)
 	}
 
+	if err := leaderElection.validate(); err != nil {
+		log.Error(err, "Invalid flag")
+		os.Exit(2)
+	}
+
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                  scheme,
 		Cache:                   controllers.CacheOptions(),
@@ -114,7 +125,11 @@ func main() {
 		LeaderElection:          leaderElect,
 		LeaderElectionID:        "manager.gdpr.amber.dev",
 		LeaderElectionNamespace: leaderElectionNamespace,
-		// The manager exits right after losing its lease, so it may hand it over at once.
+		LeaseDuration:           &leaderElection.LeaseDuration,
+		RenewDeadline:           &leaderElection.RenewDeadline,
+		RetryPeriod:             &leaderElection.RetryPeriod,
+		// The manager exits right after losing its lease, so it may hand it over at once: a
+		// graceful stop fails over within a retry period, a crash only once the lease expires.
 		LeaderElectionReleaseOnCancel: true,
 	})
 	if err != nil {
@@ -177,7 +192,8 @@ func main() {
 		os.Exit(1)
 	}
 
-	log.Info("Starting manager", "leaderElection", leaderElect)
+	log.Info("Starting manager", "leaderElection", leaderElect, "leaseDuration", leaderElection.LeaseDuration,
+		"renewDeadline", leaderElection.RenewDeadline, "retryPeriod", leaderElection.RetryPeriod)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "Manager exited with an error")
 		os.Exit(1)

@@ -166,8 +166,9 @@ var _ = Describe("Audit ledger of a workload", func() {
 		By("a pod created just before a crash, its entry never written")
 		revision := w.Status.UpdateRevision
 		stray := podOf(w, revision)
-		Expect(k8sClient.Create(ctx, stray)).To(Succeed())
+		Expect(k8sClient.Create(ctx, stray, client.FieldOwner(fieldOwner))).To(Succeed())
 		Eventually(func() int { return countKey(entriesOf(ctx, ns, "recover"), string(stray.UID)+"/PodCreated") }, timeout, interval).Should(Equal(1))
+		Expect(driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(stray.UID))).To(BeEmpty(), "a pod nobody changed did not drift")
 
 		By("a pod deleted with kubectl")
 		eventuallyReady(ctx, w, 1)

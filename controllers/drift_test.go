@@ -180,6 +180,40 @@ var _ = Describe("Drift", func() {
 		Expect(driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))[0].Spec.Message).To(ContainSubstring("metadata.labels.app"))
 	})
 
+	It("finds a pod changed before its creation was recorded, as after a crash or a failover between the two", func(ctx SpecContext) {
+		w := workload(ns, "unrecorded", 1, image("drift/app:1"))
+		onePod(ctx, w)
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), w)).To(Succeed())
+
+		By("a pod Amber created just before it stopped, changed while no manager ran")
+		// Without its workload label the label-selected cache does not show the pod, so the
+		// manager first sees it with both writes made, as a new leader would.
+		stray := podOf(w, w.Status.UpdateRevision)
+		delete(stray.Labels, gdprv1alpha1.WorkloadLabel)
+		Expect(k8sClient.Create(ctx, stray, client.FieldOwner(fieldOwner))).To(Succeed())
+		stray.Labels["tamper"] = "yes"
+		Expect(k8sClient.Update(ctx, stray, client.FieldOwner("kubectl-label"))).To(Succeed())
+		stray.Labels[gdprv1alpha1.WorkloadLabel] = w.Name
+		Expect(k8sClient.Update(ctx, stray, client.FieldOwner(fieldOwner))).To(Succeed())
+
+		Eventually(func(g Gomega) {
+			actAsKubelet(ctx, w)
+			finalizePods(ctx, w)
+			g.Expect(podGone(ctx, stray)).To(BeTrue(), "the changed pod is not left running")
+		}, timeout, interval).Should(Succeed())
+		eventuallyReady(ctx, w, 1)
+		detected := driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(stray.UID))
+		Expect(detected).To(HaveLen(1), "the change made while no manager ran is drift, not the pod's baseline")
+		Expect(detected[0].Spec.Reason).To(Equal("MetadataChanged"))
+		Expect(detected[0].Spec.Message).To(ContainSubstring("metadata.labels.tamper"))
+		Expect(detected[0].Spec.Actor).NotTo(BeEmpty(), "who changed it")
+		created := driftEntries(ctx, w, gdprv1alpha1.AuditPodCreated, string(stray.UID))
+		Expect(created).To(HaveLen(1))
+		Expect(created[0].Spec.Recovered).To(BeTrue())
+		Expect(created[0].Spec.Reason).To(Equal(string(gdprv1alpha1.AuditReasonFoundRunning)))
+		Expect(verifyChain(ctx, ns, w.Name).Problem).To(BeNil())
+	})
+
 	It("replaces a pod whose workload label was cut, though the cache no longer shows it", func(ctx SpecContext) {
 		w := workload(ns, "escaped", 2, image("drift/app:1"))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())

@@ -126,7 +126,12 @@ func (r *GDPRWorkloadReconciler) recordObservedPods(ctx context.Context, scope *
 			return err
 		}
 		if !created {
-			if err := r.recordPodCreated(ctx, scope, pod, gdprv1alpha1.AuditReasonFoundRunning, true); err != nil {
+			baseline, err := r.recoveredBaseline(ctx, pod)
+			if err != nil {
+				return err
+			}
+			r.drift.setBaseline(pod.UID, baseline)
+			if err := r.recordPodCreated(ctx, scope, pod, baseline, gdprv1alpha1.AuditReasonFoundRunning, true); err != nil {
 				return err
 			}
 		}
@@ -165,20 +170,40 @@ func (r *GDPRWorkloadReconciler) recordObservedPods(ctx context.Context, scope *
 	return nil
 }
 
-// recordPodCreated writes a pod's PodCreated entry; reason is what it was made for (a
-// Reconciling reason) or FoundRunning.
-func (r *GDPRWorkloadReconciler) recordPodCreated(ctx context.Context, scope *workloadScope, pod *corev1.Pod, reason gdprv1alpha1.AuditReason, recovered bool) error {
+// recoveredBaseline is the baseline of a pod found with no record of its creation: the pod
+// as the API server returns it, with the managed fields' field sets the cache drops, less
+// what others wrote since Amber created it (drift.RecoveredBaseline). Such a pod is rare (a
+// crash or a failover between a creation and its entry), so the read costs little.
+func (r *GDPRWorkloadReconciler) recoveredBaseline(ctx context.Context, pod *corev1.Pod) (drift.Baseline, error) {
+	if b, ok := r.drift.baseline(pod.UID); ok {
+		return b, nil // this process created it, and its entry failed: the baseline is exact
+	}
+	full := &corev1.Pod{}
+	err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(pod), full)
+	switch {
+	case apierrors.IsNotFound(err) || (err == nil && full.UID != pod.UID):
+		// Gone already: its deletion is recorded next; nothing is left to drift.
+		return drift.BaselineOf(pod), nil
+	case err != nil:
+		return drift.Baseline{}, fmt.Errorf("read pod %s found with no record: %w", pod.Name, err)
+	}
+	return drift.RecoveredBaseline(full, fieldOwner), nil
+}
+
+// recordPodCreated writes a pod's PodCreated entry with the fingerprint of its baseline;
+// reason is what it was made for (a Reconciling reason) or FoundRunning.
+func (r *GDPRWorkloadReconciler) recordPodCreated(ctx context.Context, scope *workloadScope, pod *corev1.Pod, baseline drift.Baseline, reason gdprv1alpha1.AuditReason, recovered bool) error {
 	message := "Created the pod"
 	if recovered {
 		message = "Found the pod with no record of its creation"
 	}
 	// The fingerprint of what the API server admitted, kept where nobody who can edit the
 	// pod can rewrite it: after a restart, it tells whether the pod is still as admitted.
-	// A pod found with no record is taken as it is found.
+	// A pod found with no record is taken as it is found, less what others wrote since.
 	_, err := scope.ledger.append(ctx, gdprv1alpha1.AuditEventSpec{
 		Type:           gdprv1alpha1.AuditPodCreated,
 		Reason:         string(reason),
-		Fingerprints:   gdprv1alpha1.AuditFingerprints{After: drift.Fingerprint(drift.BaselineOf(pod))},
+		Fingerprints:   gdprv1alpha1.AuditFingerprints{After: drift.Fingerprint(baseline)},
 		Subject:        podSubject(pod),
 		Actor:          ownActor,
 		Message:        message,

@@ -149,14 +149,15 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 		failpoint.Crash(failpoint.AfterPodCreate, w.Namespace, w.Name)
 		// What the API server admitted, its mutating admission included, is the baseline
 		// drift is measured against.
-		r.drift.setBaseline(pod.UID, drift.BaselineOf(pod))
+		baseline := drift.BaselineOf(pod)
+		r.drift.setBaseline(pod.UID, baseline)
 		if old != "" {
 			scope.drift.replacedBy[old] = pod.Name
 		}
 		r.expectations.created(key, pod.Name, scope.revisionID(), scope.now)
 		scope.pods.pending = true
 		r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, gdprv1alpha1.EventPodCreated, "CreatePod", "Created pod %s (revision %s)", pod.Name, scope.revisionID())
-		if err := r.recordPodCreated(ctx, scope, pod, gdprv1alpha1.AuditReason(scope.pods.plan.Phase), false); err != nil {
+		if err := r.recordPodCreated(ctx, scope, pod, baseline, gdprv1alpha1.AuditReason(scope.pods.plan.Phase), false); err != nil {
 			return err
 		}
 	}
