@@ -161,6 +161,9 @@ func run(o options) error {
 	}
 	fmt.Printf("%d workloads created, scaled 3 -> 5 -> 2, drifted 6 ways and repaired, rolled out to a new tag, deleted: %s\n",
 		o.lifecycles, lived.Round(time.Second))
+	if len(stored) == 0 {
+		return fmt.Errorf("etcd holds no AuditEvent under %s%s", auditEventsKeyPrefix, lifecycleNamespacePrefix)
+	}
 	printSizes(stored, rec)
 
 	// Part 2: append throughput with entries shaped like those.
