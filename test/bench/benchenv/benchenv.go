@@ -133,6 +133,16 @@ func (e *Env) BuildManager(ctx context.Context) (string, error) {
 	return cluster.Build(ctx, e.Root, "./cmd", e.Dir, "manager")
 }
 
+// BuildManagerInto builds ./cmd, run from the module's root, into dir: for a bench that starts
+// several control planes in turn with the same binary.
+func BuildManagerInto(ctx context.Context, dir string) (string, error) {
+	root, err := filepath.Abs(".")
+	if err != nil {
+		return "", err
+	}
+	return cluster.Build(ctx, root, "./cmd", dir, "manager")
+}
+
 // StartManager runs binary against the control plane with its defaults, except what a
 // development machine shared by several people needs (no fixed metrics and probe ports, no
 // leader election for a lone replica) and args, and waits until both controllers run.

@@ -18,10 +18,12 @@ limitations under the License.
 // ./cmd and run with its own defaults (registry timeout, resolution TTL, workers, the
 // AuditLedger reconciler on) against a real API server and etcd (envtest), a real OCI registry
 // on loopback, and a "down" registry that accepts connections and never answers. Each round
-// creates its workloads in a namespace of its own and counts the registries' requests for
-// itself alone: cold cache, warm cache (within the TTL), a healthy round and a round with one
-// image's registry down, mixed alike, so that what the down registry costs the other workloads
-// shows as the difference between the last two. `make bench-pinning` runs it.
+// counts the registries' requests for itself alone: cold cache, then warm cache on the same
+// manager, then a healthy round and a round with one image's registry down, mixed alike, so
+// that what the down registry costs the other workloads shows as the difference between the
+// last two. The cold, healthy and down rounds each start on a fresh control plane and manager:
+// every round meets the same cluster and a cold cache, not the thousands of workloads and
+// ledgers the rounds before it left. `make bench-pinning` runs it.
 package main
 
 import (
@@ -31,7 +33,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -87,6 +91,7 @@ const (
 
 type bench struct {
 	o       options
+	binary  string
 	env     *benchenv.Env
 	healthy *registry.Registry
 	down    *downRegistry
@@ -110,14 +115,10 @@ type roundResult struct {
 }
 
 func run(o options) error {
-	ctx, cancel := context.WithCancel(context.Background())
+	// Interrupted, the bench still stops the control planes and the manager it started.
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	begun := time.Now()
-	env, err := benchenv.Start(ctx)
-	if err != nil {
-		return err
-	}
-	defer env.Stop()
 
 	healthy, err := registry.Start(registry.WithLatency(o.latency))
 	if err != nil {
@@ -138,7 +139,12 @@ func run(o options) error {
 		return err
 	}
 
-	binary, err := env.BuildManager(ctx)
+	binDir, err := os.MkdirTemp("", "amber-bench-manager-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(binDir) }()
+	binary, err := benchenv.BuildManagerInto(ctx, binDir)
 	if err != nil {
 		return err
 	}
@@ -150,21 +156,12 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	mgr, err := env.StartManager(ctx, binary, "--insecure-registries="+healthy.Host+","+down.Host())
-	if err != nil {
-		return err
-	}
-	defer mgr.Stop(10 * time.Second)
-
-	pinned, err := watchPinned(ctx, env.Client)
-	if err != nil {
-		return err
-	}
-	b := &bench{o: o, env: env, healthy: healthy, down: down, pinned: pinned, rec: &samples.Recorder{}, ttl: ttl}
+	b := &bench{o: o, binary: binary, healthy: healthy, down: down, rec: &samples.Recorder{}, ttl: ttl}
 
 	fmt.Printf("bench-pinning: %d workloads x %d images (all shared), healthy registry latency %v; %d repetitions\n", o.workloads, o.images, o.latency, o.rounds)
 	fmt.Printf("manager: ./cmd built and run with its defaults: --registry-timeout=%s --image-resolution-ttl=%s --max-concurrent-reconciles=%s --audit-actors=%s, AuditLedger reconciler on\n",
 		defaults["registry-timeout"], defaults["image-resolution-ttl"], defaults["max-concurrent-reconciles"], defaults["audit-actors"])
+	fmt.Println("cold and warm share one control plane and manager; healthy and down each start on a fresh one (a cold cache)")
 	fmt.Printf("mixed rounds: %d of %d workloads run %d images of which the last is spare:1 (healthy round) or on the down registry (down round)\n\n",
 		b.downCount(), o.workloads, o.images)
 	fmt.Println("Pin latency: from a workload's create returning to its status showing ImagesPinned (True, or")
@@ -173,14 +170,16 @@ func run(o options) error {
 	fmt.Printf("%-5s %-8s %9s %8s %9s %11s %10s %9s %9s %9s %9s\n", "round", "kind", "workloads", "duration", "reg. req.", "down conns", "down req.", "p50", "p99", "byst. p50", "byst. p99")
 
 	for rep := 1; rep <= o.rounds; rep++ {
-		if rep > 1 {
-			b.expire()
-		}
-		for _, kind := range []string{kindCold, kindWarm, kindHealthy, kindDown} {
-			if kind == kindHealthy || kind == kindDown {
-				b.expire()
-			}
-			if err := b.round(ctx, rep, kind); err != nil {
+		for _, kinds := range [][]string{{kindCold, kindWarm}, {kindHealthy}, {kindDown}} {
+			err := b.onFreshControlPlane(ctx, func() error {
+				for _, kind := range kinds {
+					if err := b.round(ctx, rep, kind); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 		}
@@ -193,10 +192,29 @@ func run(o options) error {
 	return nil
 }
 
-// expire waits until every resolution the manager cached has outlived the TTL, so that the
-// next round starts with a cold cache.
-func (b *bench) expire() {
-	time.Sleep(b.ttl + 2*time.Second)
+// onFreshControlPlane starts a control plane and the manager on it, runs rounds, and stops both.
+func (b *bench) onFreshControlPlane(ctx context.Context, rounds func() error) error {
+	env, err := benchenv.Start(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.Stop()
+	mgr, err := env.StartManager(ctx, b.binary, "--insecure-registries="+b.healthy.Host+","+b.down.Host())
+	if err != nil {
+		return err
+	}
+	defer mgr.Stop(10 * time.Second)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	pinned, err := watchPinned(watchCtx, env.Client)
+	if err != nil {
+		return err
+	}
+	b.env, b.pinned = env, pinned
+	if err := rounds(); err != nil {
+		return fmt.Errorf("%w\nmanager log:\n%s", err, mgr.LogTail(20))
+	}
+	return nil
 }
 
 func (b *bench) downCount() int {
