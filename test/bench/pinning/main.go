@@ -38,11 +38,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
@@ -115,6 +117,7 @@ type roundResult struct {
 }
 
 func run(o options) error {
+	ctrl.SetLogger(logr.Discard()) // envtest's own logging; the manager logs to its file
 	// Interrupted, the bench still stops the control planes and the manager it started.
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
