@@ -65,12 +65,12 @@ test-e2e: manifests generate cluster ## End-to-end suite on `make cluster` with 
 	AMBER_KUBECTL="$(CONTROLPLANE_BIN)/kubectl" go test ./test/e2e/ -tags e2e -count=1 -timeout 30m -v -ginkgo.v
 
 .PHONY: bench-pinning
-bench-pinning: manifests ## Measure image pinning: registry requests and latency for 1,000 workloads on 10 images, cold, warm, one registry down.
-	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go run ./test/bench/pinning
+bench-pinning: manifests ## Measure image pinning with the manager's defaults: registry requests and pin latency for 1,000 workloads on 10 images, cold, warm, healthy and one registry down, 3 rounds (BENCH_PINNING_ARGS for more).
+	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go run ./test/bench/pinning $(BENCH_PINNING_ARGS)
 
 .PHONY: bench-ledger
-bench-ledger: manifests ## Measure the audit ledger: append throughput, bytes per entry, verification time.
-	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go run ./test/bench/ledger
+bench-ledger: manifests ## Measure the audit ledger: bytes per entry from real workload lives, append throughput in 3 rounds, verification time (BENCH_LEDGER_ARGS for more).
+	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go run ./test/bench/ledger $(BENCH_LEDGER_ARGS)
 
 .PHONY: bench-drift
 bench-drift: manifests cluster ## Measure drift repair against the ReplicaSet controller and the bare-pod floor on `make cluster`: 3 rounds of 200 workloads × 5 pods, all seven drift kinds (BENCH_DRIFT_ARGS for more).
