@@ -26,16 +26,19 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/drift"
 	"github.com/amber-gdpr/amber/internal/failpoint"
 )
 
 // replacementFor names the drifted pod a new pod replaces, if any drifted pod still waits for
-// one (none of the workload's pods names it, and none made in this reconcile).
+// one (none of the workload's pods names it, and none made in this reconcile): a running one
+// first, then one found gone with its repair unrecorded.
 func (scope *workloadScope) replacementFor() string {
 	replaced := map[string]bool{}
 	for i := range scope.pods.owned {
@@ -51,31 +54,95 @@ func (scope *workloadScope) replacementFor() string {
 			return pod.Name
 		}
 	}
+	// Then gone drifted pods whose replacement a crash kept from being made.
+	for _, name := range scope.drift.awaiting {
+		if _, taken := scope.drift.replacedBy[name]; !taken && !replaced[name] {
+			return name
+		}
+	}
 	return ""
 }
 
 // recordReplaced writes the PodReplaced entry of a drifted pod Amber just deleted, naming
 // its replacement, and counts the repair.
 func (r *GDPRWorkloadReconciler) recordReplaced(ctx context.Context, scope *workloadScope, old *corev1.Pod) error {
-	w := scope.workload
 	replacement := scope.drift.replacedBy[old.Name]
 	for i := range scope.pods.owned {
 		if scope.pods.owned[i].Annotations[ReplacesAnnotation] == old.Name {
 			replacement = scope.pods.owned[i].Name
 		}
 	}
-	message := fmt.Sprintf("Replaced drifted pod %s", old.Name)
+	return r.appendReplaced(ctx, scope, old, replacement, false)
+}
+
+// recordRecoveredRepairs writes the PodReplaced entries a crash lost: of drifted pods that are
+// gone with no record of their replacement (drift.UnrecordedRepairs decides which), marked
+// recovered. It runs after recordObservedPods, so such a pod's PodDeleted entry comes first.
+// A gone pod whose replacement is yet to be made is left to reconcilePods, which names it in
+// the replaces annotation of the next pod it makes; its entry is written once that pod shows.
+func (r *GDPRWorkloadReconciler) recordRecoveredRepairs(ctx context.Context, scope *workloadScope) error {
+	w := scope.workload
+	recorded, err := r.Ledger.Unrepaired(ctx, w.Namespace, w.Name)
+	if err != nil || len(recorded) == 0 {
+		return err
+	}
+	unrepaired := make([]drift.UnrepairedPod, 0, len(recorded))
+	for uid, pod := range recorded {
+		unrepaired = append(unrepaired, drift.UnrepairedPod{UID: uid, Name: pod.Name})
+	}
+	live := make([]drift.LivePod, 0, len(scope.pods.owned)+len(scope.pods.escaped))
+	for i := range scope.pods.owned {
+		if pod := &scope.pods.owned[i]; pod.DeletionTimestamp == nil {
+			live = append(live, drift.LivePod{UID: string(pod.UID), Name: pod.Name, Replaces: pod.Annotations[ReplacesAnnotation], Owned: true})
+		}
+	}
+	// recordObservedPods keeps only the escaped pods that still run.
+	for i := range scope.pods.escaped {
+		pod := &scope.pods.escaped[i]
+		live = append(live, drift.LivePod{UID: string(pod.UID), Name: pod.Name, Replaces: pod.Annotations[ReplacesAnnotation]})
+	}
+	repairs, awaiting := drift.UnrecordedRepairs(unrepaired, live, int(desiredReplicas(w)))
+	scope.drift.awaiting = awaiting
+	for _, repair := range repairs {
+		old := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{
+			Name: repair.Pod.Name, Namespace: w.Namespace, UID: types.UID(repair.Pod.UID),
+			Labels: map[string]string{gdprv1alpha1.RevisionLabel: recorded[repair.Pod.UID].Revision},
+		}}
+		if err := r.appendReplaced(ctx, scope, old, repair.Replacement, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendReplaced writes a drifted pod's PodReplaced entry naming its replacement, if any, and
+// counts the repair. A recovered entry is written by a manager that found the pod gone: it
+// does not know who deleted it, nor when the drift it did not see repaired was found.
+func (r *GDPRWorkloadReconciler) appendReplaced(ctx context.Context, scope *workloadScope, old *corev1.Pod, replacement string, recovered bool) error {
+	w := scope.workload
+	revision := old.Labels[gdprv1alpha1.RevisionLabel]
+	actor, message := ownActor, fmt.Sprintf("Replaced drifted pod %s", old.Name)
 	if replacement != "" {
 		message += " by fresh pod " + replacement
 	}
-	message += " of revision " + old.Labels[gdprv1alpha1.RevisionLabel]
+	message += " of revision " + revision
+	if recovered {
+		message = fmt.Sprintf("Found drifted pod %s of revision %s gone with no record of its replacement; ", old.Name, revision)
+		if replacement != "" {
+			message += "fresh pod " + replacement + " replaced it"
+		} else {
+			// Nobody replaced it: the workload needed no pod in its place.
+			actor, message = "", message+"the workload needed no fresh pod in its place"
+		}
+	}
 	wrote, err := scope.ledger.append(ctx, gdprv1alpha1.AuditEventSpec{
 		Type:           gdprv1alpha1.AuditPodReplaced,
 		Reason:         string(gdprv1alpha1.AuditReasonDrifted),
 		Subject:        podSubject(old),
-		Actor:          ownActor,
+		Actor:          actor,
 		Message:        message,
 		IdempotencyKey: string(old.UID) + "/PodReplaced",
+		Recovered:      recovered,
 	})
 	if err != nil || !wrote {
 		return err

@@ -127,6 +127,85 @@ var _ = Describe("Drift", func() {
 		Expect(eventReasons(ctx, ns)).To(ContainElements(gdprv1alpha1.EventDriftDetected, gdprv1alpha1.EventPodReplaced))
 	})
 
+	It("records the repair of a drifted pod deleted before its PodReplaced entry was written, once, naming its replacement", func(ctx SpecContext) {
+		w := workload(ns, "unrecorded-repair", 1, image("drift/app:1"))
+		pod := onePod(ctx, w)
+		editPod(ctx, &pod, func(p *corev1.Pod) { p.Spec.Containers[0].Image = image("drift/other:1") })
+
+		By("the fresh pod made first, not Ready, so the drifted pod is kept")
+		var fresh corev1.Pod
+		Eventually(func(g Gomega) {
+			g.Expect(driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))).To(HaveLen(1))
+			pods := activePods(ctx, w)
+			g.Expect(pods).To(HaveLen(2))
+			for _, p := range pods {
+				if p.UID != pod.UID {
+					fresh = p
+				}
+			}
+			g.Expect(fresh.Annotations).To(HaveKeyWithValue(ReplacesAnnotation, pod.Name))
+		}, timeout, interval).Should(Succeed())
+
+		By("the drifted pod deleted with no entry, as a manager that crashed right after deleting it leaves it")
+		Expect(k8sClient.Delete(ctx, &pod, client.GracePeriodSeconds(0), client.Preconditions{UID: &pod.UID})).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(driftEntries(ctx, w, gdprv1alpha1.AuditPodDeleted, string(pod.UID))).To(HaveLen(1))
+			g.Expect(driftEntries(ctx, w, gdprv1alpha1.AuditPodReplaced, string(pod.UID))).To(HaveLen(1))
+		}, timeout, interval).Should(Succeed())
+		eventuallyReady(ctx, w, 1)
+
+		deleted := driftEntries(ctx, w, gdprv1alpha1.AuditPodDeleted, string(pod.UID))
+		Expect(deleted).To(HaveLen(1))
+		Expect(deleted[0].Spec.Recovered).To(BeTrue())
+		Expect(deleted[0].Spec.Reason).To(BeElementOf(string(gdprv1alpha1.AuditReasonFoundGone), string(gdprv1alpha1.AuditReasonDeletionObserved)))
+		replaced := driftEntries(ctx, w, gdprv1alpha1.AuditPodReplaced, string(pod.UID))
+		Expect(replaced).To(HaveLen(1), "re-reconciles after the repair is recorded do not record it again")
+		Expect(replaced[0].Spec.Recovered).To(BeTrue())
+		Expect(replaced[0].Spec.Reason).To(Equal(string(gdprv1alpha1.AuditReasonDrifted)))
+		Expect(replaced[0].Spec.Actor).To(Equal(ownActor))
+		Expect(replaced[0].Spec.Subject).To(Equal(gdprv1alpha1.AuditSubject{Pod: pod.Name, PodUID: string(pod.UID), Revision: pod.Labels[gdprv1alpha1.RevisionLabel]}))
+		Expect(replaced[0].Spec.Message).To(ContainSubstring("fresh pod " + fresh.Name + " replaced it"))
+		Expect(replaced[0].Spec.Sequence).To(BeNumerically(">", deleted[0].Spec.Sequence), "the deletion is recorded before the repair")
+
+		Eventually(func(g Gomega) {
+			status := statusOf(ctx, w)
+			g.Expect(status.Drift).NotTo(BeNil())
+			g.Expect(status.Drift.Replaced).To(BeEquivalentTo(1))
+			g.Expect(status.Drift.Last.Pod).To(Equal(pod.Name))
+			g.Expect(status.Drift.Last.RepairedAt).NotTo(BeNil(), "the drift shows repaired")
+		}, timeout, interval).Should(Succeed())
+		Expect(verifyChain(ctx, w.Namespace, w.Name).Problem).To(BeNil())
+	})
+
+	It("names the next pod made the replacement of a drifted pod found gone with none made for it", func(ctx SpecContext) {
+		w := workload(ns, "unreplaced-repair", 1, image("drift/app:1"))
+		w.Spec.DriftPolicy.Action = gdprv1alpha1.DriftReport // kept, so no replacement is made before it goes
+		pod := onePod(ctx, w)
+		editPod(ctx, &pod, func(p *corev1.Pod) { p.Spec.Containers[0].Image = image("drift/other:1") })
+		Eventually(func() []gdprv1alpha1.AuditEvent {
+			return driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))
+		}, timeout, interval).Should(HaveLen(1))
+		Expect(activePods(ctx, w)).To(HaveLen(1))
+
+		Expect(k8sClient.Delete(ctx, &pod, client.GracePeriodSeconds(0), client.Preconditions{UID: &pod.UID})).To(Succeed())
+		Eventually(func() []gdprv1alpha1.AuditEvent {
+			return driftEntries(ctx, w, gdprv1alpha1.AuditPodReplaced, string(pod.UID))
+		}, timeout, interval).Should(HaveLen(1))
+		eventuallyReady(ctx, w, 1)
+
+		fresh := activePods(ctx, w)
+		Expect(fresh).To(HaveLen(1))
+		Expect(fresh[0].Annotations).To(HaveKeyWithValue(ReplacesAnnotation, pod.Name))
+		replaced := driftEntries(ctx, w, gdprv1alpha1.AuditPodReplaced, string(pod.UID))
+		Expect(replaced).To(HaveLen(1))
+		Expect(replaced[0].Spec.Recovered).To(BeTrue())
+		Expect(replaced[0].Spec.Message).To(ContainSubstring("fresh pod " + fresh[0].Name + " replaced it"))
+		created := driftEntries(ctx, w, gdprv1alpha1.AuditPodCreated, string(fresh[0].UID))
+		Expect(created).To(HaveLen(1))
+		Expect(replaced[0].Spec.Sequence).To(BeNumerically(">", created[0].Spec.Sequence), "the replacement is recorded once it exists")
+		Expect(verifyChain(ctx, w.Namespace, w.Name).Problem).To(BeNil())
+	})
+
 	It("replaces a pod that got an ephemeral debug container", func(ctx SpecContext) {
 		w := workload(ns, "debugged", 1, image("drift/app:1"))
 		pod := onePod(ctx, w)

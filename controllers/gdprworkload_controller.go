@@ -160,6 +160,7 @@ func (r *GDPRWorkloadReconciler) reconcilePhases(ctx context.Context, scope *wor
 		r.observePods,
 		r.pinRevision,
 		r.recordObservedPods,
+		r.recordRecoveredRepairs,
 		r.detectDrift,
 		r.planPods,
 		r.reconcilePods,

@@ -88,6 +88,9 @@ type driftScope struct {
 	paths map[string][]string
 	// replacedBy names, by drifted pod, the fresh pod made in this reconcile to replace it.
 	replacedBy map[string]string
+	// awaiting names gone drifted pods whose repair the ledger does not record and whose
+	// replacement is yet to be made (drift.UnrecordedRepairs): the next pods made name them.
+	awaiting []string
 	// rateLimited is set when a drifted pod waits for the workload's replacement budget.
 	rateLimited bool
 	// repeated and loopPaths are the drifts in a row on replacement pods, and their fields.

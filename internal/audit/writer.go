@@ -282,6 +282,18 @@ func (w *Writer) Drift(ctx context.Context, namespace, ledgerName string) (ledge
 	return st.state.Drift.Clone(), nil
 }
 
+// Unrepaired returns, by UID, the pods the ledger records as drifted with no PodReplaced
+// entry, running or not.
+func (w *Writer) Unrepaired(ctx context.Context, namespace, ledgerName string) (map[string]ledger.DriftedPod, error) {
+	st := w.chain(namespace, ledgerName)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := w.loadLocked(ctx, st, namespace, ledgerName); err != nil {
+		return nil, err
+	}
+	return maps.Clone(st.state.Unrepaired), nil
+}
+
 // Workload returns what the ledger last recorded of the workload with uid.
 func (w *Writer) Workload(ctx context.Context, namespace, ledgerName, uid string) (ledger.WorkloadRecord, bool, error) {
 	st := w.chain(namespace, ledgerName)

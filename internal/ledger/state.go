@@ -50,6 +50,16 @@ type State struct {
 	Workloads map[string]WorkloadRecord
 	// Drift tallies the chain's DriftDetected and PodReplaced entries.
 	Drift DriftTally
+	// Unrepaired maps the UID of every pod with a DriftDetected entry and no PodReplaced
+	// entry to what the DriftDetected entry names. It outlives the pod's PodDeleted entry:
+	// a crash between deleting a drifted pod and recording its repair leaves the pod here,
+	// and only the chain can tell a restarted manager that the repair went unrecorded.
+	Unrepaired map[string]DriftedPod
+}
+
+// DriftedPod names a pod the ledger records as drifted.
+type DriftedPod struct {
+	Name, Revision string
 }
 
 // DriftTally is what a ledger records of drift: the authority for a workload's drift status,
@@ -138,8 +148,10 @@ func (s *State) Apply(spec *gdprv1alpha1.AuditEventSpec) {
 	case gdprv1alpha1.AuditDriftDetected:
 		s.Drift.Detected[spec.Reason]++
 		s.Drift.Last = &LastDrift{Pod: subject.Pod, PodUID: subject.PodUID, Reason: spec.Reason, DetectedAt: spec.Time.Time}
+		s.Unrepaired[subject.PodUID] = DriftedPod{Name: subject.Pod, Revision: subject.Revision}
 	case gdprv1alpha1.AuditPodReplaced:
 		s.Drift.Replaced++
+		delete(s.Unrepaired, subject.PodUID)
 		// Only the last drift shows whether it was repaired; a replacement of an earlier
 		// drifted pod counts, but does not mark a newer drift repaired.
 		if s.Drift.Last != nil && s.Drift.Last.PodUID == subject.PodUID {
@@ -149,6 +161,9 @@ func (s *State) Apply(spec *gdprv1alpha1.AuditEventSpec) {
 		rec := s.Workloads[subject.WorkloadUID]
 		rec.Deleted = true
 		s.Workloads[subject.WorkloadUID] = rec
+		// Its pods went with it and nothing replaces them: a workload made again under the
+		// same name must not take its pods for the replacements of drifted pods of this one.
+		clear(s.Unrepaired)
 	}
 }
 
@@ -165,6 +180,9 @@ func (s *State) init() {
 	}
 	if s.Workloads == nil {
 		s.Workloads = map[string]WorkloadRecord{}
+	}
+	if s.Unrepaired == nil {
+		s.Unrepaired = map[string]DriftedPod{}
 	}
 	if s.Drift.Detected == nil {
 		s.Drift.Detected = map[string]int64{}

@@ -225,6 +225,7 @@ func TestFold(t *testing.T) {
 					Detected: map[string]int64{"ImageChanged": 2, "EnvChanged": 1},
 					Last:     &ledger.LastDrift{Pod: "payments-c", PodUID: "c", Reason: "EnvChanged", DetectedAt: at(3)},
 				},
+				Unrepaired: map[string]ledger.DriftedPod{"a": {Name: "payments-a"}, "b": {Name: "payments-b"}, "c": {Name: "payments-c"}},
 			},
 		},
 		{
@@ -251,6 +252,7 @@ func TestFold(t *testing.T) {
 					Replaced: 1,
 					Last:     &ledger.LastDrift{Pod: "payments-b", PodUID: "b", Reason: "EnvChanged", DetectedAt: at(2)},
 				},
+				Unrepaired: map[string]ledger.DriftedPod{"b": {Name: "payments-b"}},
 			},
 		},
 		{
@@ -263,6 +265,33 @@ func TestFold(t *testing.T) {
 					Detected: map[string]int64{"ImageChanged": 2},
 					Replaced: 1,
 					Last:     &ledger.LastDrift{Pod: "payments-b", PodUID: "b", Reason: "ImageChanged", DetectedAt: at(3)},
+				},
+				Unrepaired: map[string]ledger.DriftedPod{"b": {Name: "payments-b"}},
+			},
+		},
+		{
+			name:    "a drifted pod deleted with no PodReplaced entry stays unrepaired, as a crash between the two leaves it",
+			entries: []gdprv1alpha1.AuditEventSpec{podCreated("a", ""), driftDetected("a", "ImageChanged"), podDeleted("a")},
+			want: ledger.State{
+				Head: 3, HeadHash: "hash-3", Unsigned: 3, FirstUnsigned: at(1),
+				Recorded: recorded("a/PodCreated", "a/drift/ImageChanged", "a/PodDeleted"),
+				Drift: ledger.DriftTally{
+					Detected: map[string]int64{"ImageChanged": 1},
+					Last:     &ledger.LastDrift{Pod: "payments-a", PodUID: "a", Reason: "ImageChanged", DetectedAt: at(2)},
+				},
+				Unrepaired: map[string]ledger.DriftedPod{"a": {Name: "payments-a"}},
+			},
+		},
+		{
+			name:    "a workload's deletion leaves none of its drifted pods unrepaired: nothing replaces them",
+			entries: []gdprv1alpha1.AuditEventSpec{workloadCreated("w", 1, "spec-1"), driftDetected("a", "ImageChanged"), workloadDeleted("w")},
+			want: ledger.State{
+				Head: 3, HeadHash: "hash-3", Unsigned: 3, FirstUnsigned: at(1),
+				Recorded:  recorded("w/WorkloadCreated", "a/drift/ImageChanged", "w/WorkloadDeleted"),
+				Workloads: map[string]ledger.WorkloadRecord{"w": {Generation: 1, Fingerprint: "spec-1", Deleted: true}},
+				Drift: ledger.DriftTally{
+					Detected: map[string]int64{"ImageChanged": 1},
+					Last:     &ledger.LastDrift{Pod: "payments-a", PodUID: "a", Reason: "ImageChanged", DetectedAt: at(2)},
 				},
 			},
 		},

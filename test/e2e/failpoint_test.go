@@ -30,6 +30,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/controllers"
 	"github.com/amber-gdpr/amber/internal/failpoint"
 )
 
@@ -246,9 +247,34 @@ var _ = Describe("The audit ledger when the manager crashes at a failpoint", Ord
 		Expect(deleted).To(HaveLen(1))
 		Expect(deleted[0].Recovered).To(BeTrue(), "the entry was written from what the restarted manager found")
 		Expect(deleted[0].Reason).To(BeElementOf(string(gdprv1alpha1.AuditReasonFoundGone), string(gdprv1alpha1.AuditReasonDeletionObserved)))
-		// Not checked: the PodReplaced entry that would close the drift. The restarted manager
-		// no longer knows it deleted the pod for drift, and records none (the drift stays
-		// unrepaired in the workload's status): a known gap, left for a later change.
+
+		By("the repair, which the crash kept from being recorded, recorded once after the deletion, naming the fresh pod")
+		replaced := entriesFor(entries, gdprv1alpha1.AuditPodReplaced, string(drifted.UID))
+		Expect(replaced).To(HaveLen(1))
+		Expect(replaced[0].Recovered).To(BeTrue(), "the entry was written from what the restarted manager found")
+		Expect(replaced[0].Reason).To(Equal(string(gdprv1alpha1.AuditReasonDrifted)))
+		Expect(replaced[0].Sequence).To(BeNumerically(">", deleted[0].Sequence))
+		var fresh []string
+		for _, p := range workloadPods(ctx, Default, workload) {
+			if p.Annotations[controllers.ReplacesAnnotation] == drifted.Name {
+				fresh = append(fresh, p.Name)
+			}
+		}
+		Expect(fresh).To(HaveLen(1), "one pod replaced the drifted one")
+		Expect(replaced[0].Message).To(ContainSubstring("fresh pod " + fresh[0] + " replaced it"))
+
+		By("the workload's drift status shows the drift repaired")
+		Eventually(func(g Gomega) {
+			out, err := k8s.Run(ctx, "get", "gdprw", workload, "-n", namespace, "-o",
+				`jsonpath={.status.drift.replaced} {.status.drift.last.pod} {.status.drift.last.repairedAt}`)
+			g.Expect(err).NotTo(HaveOccurred())
+			var count int
+			var pod, repairedAt string
+			_, err = fmt.Sscanf(out, "%d %s %s", &count, &pod, &repairedAt)
+			g.Expect(err).NotTo(HaveOccurred(), out)
+			g.Expect([]any{count, pod}).To(Equal([]any{1, drifted.Name}), out)
+			g.Expect(repairedAt).NotTo(BeEmpty(), out)
+		}, waitTimeout, interval).Should(Succeed())
 	})
 
 	It("signs the checkpoint lost in the crash once after the restart", func(ctx SpecContext) {
