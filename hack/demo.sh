@@ -83,6 +83,7 @@ YAML
 
 up() {
   local bin
+  log "starting the demo: the control plane (built from source on the first run), a cluster, a registry and the manager"
   # On a first run this is the whole control-plane build: it says what it builds, and how
   # long it has taken every 30 seconds, on standard error.
   bin=$("$here/controlplane/build.sh")

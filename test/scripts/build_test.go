@@ -110,3 +110,34 @@ func TestColdControlPlaneBuildTalks(t *testing.T) {
 		t.Errorf("a warm run printed %q on stdout and %q on stderr (err %v), want only %s", out2.String(), err2.String(), err, bin)
 	}
 }
+
+// TestNoEntryPointSilencesTheBuild keeps every caller of the control-plane build from throwing
+// its standard error away: on a cold machine that call is the whole build, and `make demo`
+// once printed nothing for 17 minutes that way.
+func TestNoEntryPointSilencesTheBuild(t *testing.T) {
+	files := []string{filepath.Join("..", "..", "Makefile"), filepath.Join("..", "..", ".ci", "run")}
+	scripts, err := filepath.Glob(filepath.Join("..", "..", "hack", "*.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, scripts...)
+	callers := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			if !strings.Contains(line, "controlplane/build.sh") || strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue
+			}
+			callers++
+			if strings.Contains(line, "2>/dev/null") || strings.Contains(line, "&>/dev/null") || strings.Contains(line, ">/dev/null 2>&1") {
+				t.Errorf("%s:%d throws the build's progress away: %s", f, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
+	if callers < 3 {
+		t.Errorf("found %d callers of hack/controlplane/build.sh, want at least the Makefile, cluster.sh and demo.sh", callers)
+	}
+}
