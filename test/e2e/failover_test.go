@@ -341,7 +341,8 @@ var _ = Describe("Two managers, one leader", Ordered, func() {
 			newHolder, acquiredAt = leaseHolder(ctx, clientset)
 			return newHolder
 		}, failoverLease+failoverRetry+failoverSlack, 100*time.Millisecond).Should(And(Not(BeEmpty()), Not(Equal(oldHolder))))
-		Expect(standby.leads()).To(BeTrue(), "the new holder %s is manager %s", newHolder, standby.name)
+		// The Lease is written before the manager logs that it acquired it.
+		Eventually(standby.leads, 5*time.Second, 100*time.Millisecond).Should(BeTrue(), "the new holder %s is manager %s", newHolder, standby.name)
 		var first entryArrival
 		Eventually(func() bool {
 			var ok bool
@@ -491,7 +492,9 @@ var _ = Describe("Two managers, one leader", Ordered, func() {
 			handedTo, acquiredAt = leaseHolder(ctx, clientset)
 			return handedTo
 		}, failoverLease+failoverRetry+failoverSlack, 100*time.Millisecond).Should(And(Not(BeEmpty()), Not(Equal(newHolder))))
-		Expect(third.leads()).To(BeTrue(), "the new holder %s is manager %s", handedTo, third.name)
+		// The Lease is written before the manager logs that it acquired it: give the line a
+		// moment to reach the log.
+		Eventually(third.leads, 5*time.Second, 100*time.Millisecond).Should(BeTrue(), "the new holder %s is manager %s", handedTo, third.name)
 		GinkgoWriter.Printf("graceful handover: manager %s stopped in %s; manager %s acquired the lease %s after the stop began\n",
 			standby.name, stopped.Round(time.Millisecond), third.name, acquiredAt.Sub(stoppedAt).Round(time.Millisecond))
 		// Released on cancel, the lease is free as the manager exits; the standby takes it at
