@@ -38,6 +38,7 @@ import (
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/controllers"
 	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/residency"
 	"github.com/amber-gdpr/amber/internal/ledger"
 	"github.com/amber-gdpr/amber/internal/pin"
 )
@@ -73,6 +74,7 @@ func main() {
 		insecureRegistries      string
 		registryTimeout         time.Duration
 		resolutionTTL           time.Duration
+		residencyKeys           = residency.DefaultKeys
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint listens on; \"0\" turns it off.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "0", "Address the Go profiler (net/http/pprof) listens on; \"0\", the default, turns it off.")
@@ -95,6 +97,10 @@ func main() {
 	flag.StringVar(&insecureRegistries, "insecure-registries", "", "Comma-separated registries (host[:port]) that may be reached over plain HTTP or with an unverified TLS certificate. Empty: every registry needs valid TLS.")
 	flag.DurationVar(&registryTimeout, "registry-timeout", 10*time.Second, "How long one image resolution may take before the registry counts as unavailable.")
 	flag.DurationVar(&resolutionTTL, "image-resolution-ttl", 30*time.Second, "How long a tag's resolution to a digest is reused for other workloads on the same image and credentials.")
+	// A kubelet may set its own node's topology labels; a cluster that labels nodes under
+	// node-restriction.kubernetes.io/ (which kubelets cannot set) names those keys here.
+	flag.StringVar(&residencyKeys.Region, "residency-region-label", residency.DefaultKeys.Region, "Node label that names a node's region, which spec.residency.allowedRegions is matched against.")
+	flag.StringVar(&residencyKeys.Zone, "residency-zone-label", residency.DefaultKeys.Zone, "Node label that names a node's zone, which spec.residency.allowedZones is matched against.")
 	zapOpts := zap.Options{Development: !inCluster}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -160,6 +166,7 @@ func main() {
 		MaxConcurrentReconciles: maxConcurrentReconciles,
 		MaxDriftRepeats:         maxDriftRepeats,
 		Images:                  images,
+		Residency:               residencyKeys,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up controller", "controller", "GDPRWorkload")
 		os.Exit(1)

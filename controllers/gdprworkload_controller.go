@@ -47,6 +47,7 @@ import (
 	"github.com/amber-gdpr/amber/internal/failure"
 	"github.com/amber-gdpr/amber/internal/pin"
 	"github.com/amber-gdpr/amber/internal/podplan"
+	"github.com/amber-gdpr/amber/internal/residency"
 	"github.com/amber-gdpr/amber/internal/revision"
 )
 
@@ -82,6 +83,9 @@ type GDPRWorkloadReconciler struct {
 	// MaxDriftRepeats is how many times in a row pods that replaced drifted pods may drift
 	// again in the same way before Amber stops replacing them (Stalled, DriftLoop).
 	MaxDriftRepeats int
+	// Residency names the node labels that spec.residency is matched against; the zero
+	// value means the well-known topology labels.
+	Residency residency.Keys
 
 	expectations    *podExpectations
 	pinner          *imagePinner

@@ -36,6 +36,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/residency"
 	"github.com/amber-gdpr/amber/internal/revision"
 )
 
@@ -182,6 +183,18 @@ var _ = Describe("GDPRWorkload validation", func() {
 		}, "spec.imagePolicy.refreshInterval must be at least 10s"),
 		Entry("a negative history limit", func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.RevisionHistoryLimit = ptr.To[int32](-1) },
 			"spec.revisionHistoryLimit: Invalid value: -1"),
+		Entry("a template that presets the region its pods run in", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Template.Labels[corev1.LabelTopologyRegion] = "eu-west-1"
+		}, "spec.template.metadata.labels may not set topology.kubernetes.io/ labels"),
+		Entry("a template that presets the zone its pods run in", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Template.Labels[corev1.LabelTopologyZone] = "eu-west-1a"
+		}, "spec.template.metadata.labels may not set topology.kubernetes.io/ labels"),
+		Entry("an allowed region that is no label value", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Residency.AllowedRegions = []string{"eu west 1"}
+		}, "spec.residency.allowedRegions[0]: Invalid value: \"eu west 1\""),
+		Entry("an allowed zone that is empty", func(w *gdprv1alpha1.GDPRWorkload) {
+			w.Spec.Residency.AllowedZones = []string{""}
+		}, "spec.residency.allowedZones[0]"),
 		Entry("an ignoreMetadata glob path.Match cannot read", func(w *gdprv1alpha1.GDPRWorkload) {
 			w.Spec.DriftPolicy.IgnoreMetadata = []string{"example.com/*", "[["}
 		}, `spec.driftPolicy.ignoreMetadata: "[[" is not a glob path.Match can read`),
@@ -278,6 +291,35 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 		Expect(meta.FindStatusCondition(got.Status.Conditions, gdprv1alpha1.StalledCondition)).To(BeNil())
 
 		Eventually(func() []string { return eventReasons(ctx, ns) }, timeout, interval).Should(ContainElement(gdprv1alpha1.EventPodCreated))
+	})
+
+	It("requires every pod it creates to run in the allowed regions and zones, keeping the template's own node terms", func(ctx SpecContext) {
+		w := workload(ns, "resident", 2, image("app:1"))
+		w.Spec.Template.Labels["topology-free"] = "yes" // a label of the user's own is kept
+		w.Spec.Residency = gdprv1alpha1.Residency{AllowedRegions: []string{"eu-west-1", "eu-central-1"}, AllowedZones: []string{"eu-west-1a", "eu-central-1a"}}
+		disk := corev1.NodeSelectorRequirement{Key: "disk", Operator: corev1.NodeSelectorOpIn, Values: []string{"ssd"}}
+		gpu := corev1.NodeSelectorRequirement{Key: "gpu", Operator: corev1.NodeSelectorOpExists}
+		w.Spec.Template.Spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
+			RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{
+				{MatchExpressions: []corev1.NodeSelectorRequirement{disk}},
+				{MatchExpressions: []corev1.NodeSelectorRequirement{gpu}},
+			}},
+		}}
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		Eventually(func() []corev1.Pod { return activePods(ctx, w) }, timeout, interval).Should(HaveLen(2))
+
+		region := corev1.NodeSelectorRequirement{Key: corev1.LabelTopologyRegion, Operator: corev1.NodeSelectorOpIn, Values: []string{"eu-central-1", "eu-west-1"}}
+		zone := corev1.NodeSelectorRequirement{Key: corev1.LabelTopologyZone, Operator: corev1.NodeSelectorOpIn, Values: []string{"eu-central-1a", "eu-west-1a"}}
+		for _, p := range activePods(ctx, w) {
+			Expect(p.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms).To(Equal([]corev1.NodeSelectorTerm{
+				{MatchExpressions: []corev1.NodeSelectorRequirement{disk, region, zone}},
+				{MatchExpressions: []corev1.NodeSelectorRequirement{gpu, region, zone}},
+			}), "each of the user's terms ANDed with the residency: the terms are ORed")
+		}
+		got := &gdprv1alpha1.GDPRWorkload{}
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), got)).To(Succeed())
+		Expect(got.Spec.Template.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[0].MatchExpressions).To(
+			Equal([]corev1.NodeSelectorRequirement{disk}), "the workload's own template is not written to")
 	})
 
 	It("replaces a deleted pod", func(ctx SpecContext) {
@@ -427,7 +469,7 @@ func podOf(w *gdprv1alpha1.GDPRWorkload, id string) *corev1.Pod {
 	for _, c := range w.Spec.Template.Spec.Containers {
 		pins = append(pins, gdprv1alpha1.PinnedImage{Container: c.Name, Image: c.Image, Pinned: c.Image})
 	}
-	pod, err := newPod(w, revision.Revision{ID: id, Template: w.Spec.Template, Pins: pins})
+	pod, err := newPod(w, revision.Revision{ID: id, Template: w.Spec.Template, Pins: pins}, residency.DefaultKeys)
 	Expect(err).NotTo(HaveOccurred())
 	return pod
 }

@@ -131,7 +131,7 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 
 	scope.drift.replacedBy = map[string]string{}
 	for range scope.pods.plan.Create {
-		pod, err := newPod(w, scope.pin.run)
+		pod, err := newPod(w, scope.pin.run, r.residencyKeys())
 		if err != nil {
 			return err
 		}

@@ -30,20 +30,26 @@ import (
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/drift"
 	"github.com/amber-gdpr/amber/internal/podplan"
+	"github.com/amber-gdpr/amber/internal/residency"
 	"github.com/amber-gdpr/amber/internal/revision"
 )
 
 // newPod makes a pod of revision from the workload's template, every image replaced by its
-// pinned reference. The API server completes the name from generateName, so replacements
+// pinned reference, required to run on a node within the workload's residency (read from
+// the node labels keys names). The API server completes the name from generateName, so replacements
 // never wait for a terminating pod's name.
 // The template is the revision's own, as recorded: the workload's may have moved on while
 // its new revision cannot be pinned.
-func newPod(workload *gdprv1alpha1.GDPRWorkload, rev revision.Revision) (*corev1.Pod, error) {
+func newPod(workload *gdprv1alpha1.GDPRWorkload, rev revision.Revision, keys residency.Keys) (*corev1.Pod, error) {
 	template := rev.Template.DeepCopy()
 	spec, err := revision.PodSpec(template, rev.Pins)
 	if err != nil {
 		return nil, fmt.Errorf("make pod of revision %s: %w", rev.ID, err)
 	}
+	// The workload's residency as it is now, not as the revision recorded it: narrowing the
+	// regions must not wait for a new revision, and the pods already placed are checked
+	// against it apart.
+	spec.Affinity = residency.Constrain(spec.Affinity, keys, workload.Spec.Residency)
 	labels := make(map[string]string, len(template.Labels)+2)
 	for k, v := range template.Labels {
 		labels[k] = v
@@ -137,4 +143,17 @@ func imageIDs(pod *corev1.Pod) []string {
 		}
 	}
 	return ids
+}
+
+// residencyKeys are the node labels residency is read from: the configured ones, or the
+// well-known topology labels.
+func (r *GDPRWorkloadReconciler) residencyKeys() residency.Keys {
+	keys := r.Residency
+	if keys.Region == "" {
+		keys.Region = residency.DefaultKeys.Region
+	}
+	if keys.Zone == "" {
+		keys.Zone = residency.DefaultKeys.Zone
+	}
+	return keys
 }

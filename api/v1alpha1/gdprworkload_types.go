@@ -80,12 +80,14 @@ type GDPRWorkloadSpec struct {
 	// check but that Amber still cannot read (a repository longer than 255 characters) stalls
 	// the workload with reason InvalidReference. At most 64 containers and 64 init
 	// containers, and images of at most 1024 characters: without these bounds the API
-	// server would refuse the check of every image as too costly.
+	// server would refuse the check of every image as too costly. Its labels may not preset
+	// topology.kubernetes.io/ keys, which the API server fills in from the node.
 	// +kubebuilder:validation:XValidation:rule="size(self.spec.containers) > 0",message="spec.template.spec.containers must list at least one container",fieldPath=".spec.containers"
 	// +kubebuilder:validation:XValidation:rule="self.spec.containers.all(c, has(c.image) && size(c.image) > 0)",message="spec.template.spec.containers[].image is required: every container needs an image",fieldPath=".spec.containers"
 	// +kubebuilder:validation:XValidation:rule="!has(self.spec.initContainers) || self.spec.initContainers.all(c, has(c.image) && size(c.image) > 0)",message="spec.template.spec.initContainers[].image is required: every init container needs an image",fieldPath=".spec.initContainers"
 	// +kubebuilder:validation:XValidation:rule=`self.spec.containers.all(c, !has(c.image) || c.image.matches(r'^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+(?::[0-9]+)?|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9]+|localhost|\[[a-fA-F0-9:]*:[a-fA-F0-9:]*\](?::[0-9]+)?)/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$'))`,message=`spec.template.spec.containers[].image must be an image reference the kubelet can pull: write [registry[:port]/]repository[:tag][@digest] with a lowercase repository, such as nginx:1.27 or registry.example/team/app@sha256:...`,messageExpression=`'spec.template.spec.containers[].image "' + self.spec.containers[self.spec.containers.map(c, !has(c.image) || c.image.matches(r'^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+(?::[0-9]+)?|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9]+|localhost|\[[a-fA-F0-9:]*:[a-fA-F0-9:]*\](?::[0-9]+)?)/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$')).indexOf(false)].image + '" is not an image reference the kubelet can pull: write [registry[:port]/]repository[:tag][@digest] with a lowercase repository, such as nginx:1.27 or registry.example/team/app@sha256:...'`,fieldPath=".spec.containers"
 	// +kubebuilder:validation:XValidation:rule=`!has(self.spec.initContainers) || self.spec.initContainers.all(c, !has(c.image) || c.image.matches(r'^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+(?::[0-9]+)?|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9]+|localhost|\[[a-fA-F0-9:]*:[a-fA-F0-9:]*\](?::[0-9]+)?)/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$'))`,message=`spec.template.spec.initContainers[].image must be an image reference the kubelet can pull: write [registry[:port]/]repository[:tag][@digest] with a lowercase repository, such as nginx:1.27 or registry.example/team/app@sha256:...`,messageExpression=`'spec.template.spec.initContainers[].image "' + self.spec.initContainers[self.spec.initContainers.map(c, !has(c.image) || c.image.matches(r'^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)+(?::[0-9]+)?|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9]+|localhost|\[[a-fA-F0-9:]*:[a-fA-F0-9:]*\](?::[0-9]+)?)/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$')).indexOf(false)].image + '" is not an image reference the kubelet can pull: write [registry[:port]/]repository[:tag][@digest] with a lowercase repository, such as nginx:1.27 or registry.example/team/app@sha256:...'`,fieldPath=".spec.initContainers"
+	// +kubebuilder:validation:XValidation:rule="!has(self.metadata) || !has(self.metadata.labels) || self.metadata.labels.all(k, !k.startsWith('topology.kubernetes.io/'))",message="spec.template.metadata.labels may not set topology.kubernetes.io/ labels: the API server copies the node's real region and zone onto a pod when it is bound and never overwrites a value already there, so a preset value would be forged evidence of where the pod ran",fieldPath=".metadata.labels"
 	// +required
 	Template corev1.PodTemplateSpec `json:"template"`
 
@@ -116,6 +118,38 @@ type GDPRWorkloadSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	DriftPolicy DriftPolicy `json:"driftPolicy,omitempty"`
+
+	// residency says where the workload's pods may run, and so where the personal data they
+	// process is processed. Every pod Amber creates requires a node in an allowed region
+	// (and zone); left empty, pods may run on any node.
+	// +optional
+	Residency Residency `json:"residency,omitempty"`
+}
+
+// Residency restricts the nodes a workload's pods may run on to regions and zones, read
+// from the node labels the manager is configured with (topology.kubernetes.io/region and
+// topology.kubernetes.io/zone by default). A pod is never placed outside them to keep it
+// running: with no eligible node it stays Pending.
+type Residency struct {
+	// allowedRegions are the regions pods may run in, as the nodes' region label spells
+	// them ("eu-west-1", "europe-west3"). Empty means any region.
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=63
+	// +kubebuilder:validation:items:Pattern=`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
+	// +listType=set
+	// +optional
+	AllowedRegions []string `json:"allowedRegions,omitempty"`
+
+	// allowedZones narrow allowedRegions to these zones, as the nodes' zone label spells
+	// them ("eu-west-1a"). Empty means any zone of the allowed regions.
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=63
+	// +kubebuilder:validation:items:Pattern=`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
+	// +listType=set
+	// +optional
+	AllowedZones []string `json:"allowedZones,omitempty"`
 }
 
 // RolloutStrategy bounds how far a rollout may go above or below spec.replicas. Old pods
