@@ -38,9 +38,9 @@ import (
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/controllers"
 	"github.com/amber-gdpr/amber/internal/audit"
-	"github.com/amber-gdpr/amber/internal/residency"
 	"github.com/amber-gdpr/amber/internal/ledger"
 	"github.com/amber-gdpr/amber/internal/pin"
+	"github.com/amber-gdpr/amber/internal/residency"
 )
 
 var scheme = runtime.NewScheme()
