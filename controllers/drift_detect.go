@@ -28,6 +28,7 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/drift"
+	"github.com/amber-gdpr/amber/internal/residency"
 	"github.com/amber-gdpr/amber/internal/revision"
 )
 
@@ -58,7 +59,11 @@ func (r *GDPRWorkloadReconciler) detectDrift(ctx context.Context, scope *workloa
 		if err != nil {
 			return nil, err
 		}
-		findings := detect(baseline, known, pod, r.expectedOf(scope, pod))
+		expected, err := r.expectedOf(ctx, scope, pod)
+		if err != nil {
+			return nil, err
+		}
+		findings := detect(baseline, known, pod, expected)
 		if len(findings) == 0 {
 			return nil, nil
 		}
@@ -122,7 +127,6 @@ func (r *GDPRWorkloadReconciler) detectDrift(ctx context.Context, scope *workloa
 		}
 		return disposition, ok
 	}
-	drifted, discard := drift.Replacement(action)
 	for i := range scope.pods.owned {
 		found, ok := scope.drift.found[scope.pods.owned[i].UID]
 		if !ok {
@@ -131,7 +135,7 @@ func (r *GDPRWorkloadReconciler) detectDrift(ctx context.Context, scope *workloa
 		found.disposition, found.replace = replaceNow(scope.pods.owned[i].UID)
 		scope.drift.found[scope.pods.owned[i].UID] = found
 		if found.replace {
-			scope.pods.planned[i].Drifted, scope.pods.planned[i].Discard = drifted, discard
+			scope.pods.planned[i].Drifted, scope.pods.planned[i].Discard = drift.Replacement(action, found.findings)
 		}
 	}
 	for i := range scope.pods.escaped {
@@ -182,13 +186,21 @@ func (r *GDPRWorkloadReconciler) podBaseline(ctx context.Context, w *gdprv1alpha
 
 // expectedOf is what a pod of the workload must carry and run: the digests come from the
 // revision it was made from.
-func (r *GDPRWorkloadReconciler) expectedOf(scope *workloadScope, pod *corev1.Pod) drift.Expected {
+func (r *GDPRWorkloadReconciler) expectedOf(ctx context.Context, scope *workloadScope, pod *corev1.Pod) (drift.Expected, error) {
 	w := scope.workload
 	expected := drift.Expected{
 		WorkloadLabel:  gdprv1alpha1.WorkloadLabel,
 		Workload:       w.Name,
 		ControllerUID:  string(w.UID),
 		IgnoreMetadata: w.Spec.DriftPolicy.IgnoreMetadata,
+		Residency:      w.Spec.Residency,
+		ResidencyKeys:  r.residencyKeys(),
+	}
+	if residency.Restricted(w.Spec.Residency) {
+		var err error
+		if expected.Node, expected.NodeKnown, err = r.nodeLabels(ctx, pod); err != nil {
+			return drift.Expected{}, err
+		}
 	}
 	if rev, ok := revision.Find(scope.revisions, pod.Labels[gdprv1alpha1.RevisionLabel]); ok {
 		expected.Digests = map[string][]string{}
@@ -196,7 +208,7 @@ func (r *GDPRWorkloadReconciler) expectedOf(scope *workloadScope, pod *corev1.Po
 			expected.Digests[p.Container] = append([]string{p.Digest}, p.PlatformDigests...)
 		}
 	}
-	return expected
+	return expected, nil
 }
 
 // driftDetectedEntry is the DriftDetected entry of a pod: what changed, who changed it, and

@@ -443,3 +443,85 @@ func podGone(ctx context.Context, pod *corev1.Pod) bool {
 	err := k8sClient.Get(ctx, client.ObjectKeyFromObject(pod), got)
 	return client.IgnoreNotFound(err) == nil && (err != nil || got.UID != pod.UID)
 }
+
+var _ = Describe("Residency", func() {
+	var ns string
+	BeforeEach(func(ctx SpecContext) { ns = newNamespace(ctx) })
+
+	// node makes a node in region, as a cloud provider labels it; envtest has no kubelet.
+	node := func(ctx SpecContext, region string) *corev1.Node {
+		GinkgoHelper()
+		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{GenerateName: "node-" + region + "-", Labels: map[string]string{corev1.LabelTopologyRegion: region}}}
+		Expect(k8sClient.Create(ctx, n)).To(Succeed())
+		DeferCleanup(func(ctx SpecContext) { Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, n))).To(Succeed()) })
+		return n
+	}
+	// bind places a pod on a node, as the scheduler does; envtest has none.
+	bind := func(ctx SpecContext, pod *corev1.Pod, n *corev1.Node) {
+		GinkgoHelper()
+		Expect(k8sClient.SubResource("binding").Create(ctx, pod, &corev1.Binding{
+			ObjectMeta: metav1.ObjectMeta{Name: pod.Name},
+			Target:     corev1.ObjectReference{Kind: "Node", Name: n.Name},
+		})).To(Succeed())
+	}
+
+	It("stops a pod whose node was relabelled out of the allowed regions at once, even with no allowed node left to replace it", func(ctx SpecContext) {
+		eu := node(ctx, "eu-west-1")
+		w := workload(ns, "resident", 1, image("drift/app:1"))
+		w.Spec.Residency.AllowedRegions = []string{"eu-west-1"}
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		Eventually(func() []corev1.Pod { return activePods(ctx, w) }, timeout, interval).Should(HaveLen(1))
+		pod := activePods(ctx, w)[0]
+		bind(ctx, &pod, eu)
+		eventuallyReady(ctx, w, 1)
+
+		By("the only node of the allowed region moves to the US")
+		Eventually(func() error {
+			if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(eu), eu); err != nil {
+				return err
+			}
+			eu.Labels[corev1.LabelTopologyRegion] = "us-east-1"
+			return k8sClient.Update(ctx, eu)
+		}, timeout, interval).Should(Succeed())
+
+		// Unlike the descheduler's RemovePodsViolatingNodeAffinity, which leaves such a pod
+		// running when no other node fits, processing stops: the pod goes first.
+		Eventually(func(g Gomega) {
+			finalizePods(ctx, w)
+			g.Expect(podUIDs(ctx, w)).NotTo(ContainElement(string(pod.UID)))
+		}, timeout, interval).Should(Succeed())
+		detected := driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))
+		Expect(detected).To(HaveLen(1))
+		Expect(detected[0].Spec.Reason).To(Equal(string(gdprv1alpha1.DriftOutOfRegion)))
+		Expect(detected[0].Spec.Message).To(ContainSubstring("spec.nodeName"))
+
+		By("its replacement is made, and waits for a node in the allowed region")
+		Eventually(func() []corev1.Pod { return activePods(ctx, w) }, timeout, interval).Should(HaveLen(1))
+		fresh := activePods(ctx, w)[0]
+		Expect(fresh.Spec.NodeName).To(BeEmpty())
+		Expect(fresh.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[0].MatchExpressions).To(
+			ContainElement(corev1.NodeSelectorRequirement{Key: corev1.LabelTopologyRegion, Operator: corev1.NodeSelectorOpIn, Values: []string{"eu-west-1"}}))
+	})
+
+	It("leaves a pod in an allowed region alone, and reports one out of region under the Report policy without removing it", func(ctx SpecContext) {
+		us := node(ctx, "us-east-1")
+		w := workload(ns, "reported", 1, image("drift/app:1"))
+		w.Spec.Residency.AllowedRegions = []string{"us-east-1"}
+		w.Spec.DriftPolicy.Action = gdprv1alpha1.DriftReport
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		Eventually(func() []corev1.Pod { return activePods(ctx, w) }, timeout, interval).Should(HaveLen(1))
+		pod := activePods(ctx, w)[0]
+		bind(ctx, &pod, us)
+		eventuallyReady(ctx, w, 1)
+		Consistently(func() []gdprv1alpha1.AuditEvent {
+			return driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))
+		}, 2*time.Second, interval).Should(BeEmpty(), "a pod in its region is not drift")
+
+		changeSpec(ctx, w, func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.Residency.AllowedRegions = []string{"eu-west-1"} })
+		Eventually(func() []gdprv1alpha1.AuditEvent {
+			return driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))
+		}, timeout, interval).Should(HaveLen(1))
+		Consistently(func() []string { return podUIDs(ctx, w) }, 2*time.Second, interval).Should(ContainElement(string(pod.UID)),
+			"Report records and keeps")
+	})
+})

@@ -297,6 +297,9 @@ func CacheOptions() cache.Options {
 		&corev1.Secret{}:             {Transform: keepOnlyPullSecretData},
 		&gdprv1alpha1.AuditEvent{}:   {Transform: cache.TransformStripManagedFields()},
 		&gdprv1alpha1.AuditLedger{}:  {Transform: cache.TransformStripManagedFields()},
+		// Of a node only its name and labels are read (where it is, for residency): its
+		// status, images and conditions would cost memory on every node update.
+		&corev1.Node{}: {Transform: keepNodeLabels},
 	}}
 }
 
@@ -317,6 +320,9 @@ func (r *GDPRWorkloadReconciler) setupWithManager(mgr ctrl.Manager, do reconcile
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gdprv1alpha1.GDPRWorkload{}, pullInputIndex, pullInputsOf); err != nil {
 		return fmt.Errorf("index workloads by pull inputs: %w", err)
 	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Pod{}, nodeIndex, podNode); err != nil {
+		return fmt.Errorf("index pods by node: %w", err)
+	}
 	r.expectations = newPodExpectations()
 	r.pinner = newImagePinner(r.Images)
 	r.drift = newDriftTracker()
@@ -333,6 +339,8 @@ func (r *GDPRWorkloadReconciler) setupWithManager(mgr ctrl.Manager, do reconcile
 		// on it: with those, a stalled or waiting workload needs no timer.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.workloadsUsing)).
 		Watches(&corev1.ServiceAccount{}, handler.EnqueueRequestsFromMapFunc(r.workloadsUsing)).
+		// A node relabelled to another region wakes the workloads with pods on it at once.
+		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.workloadsOnNode), builder.WithPredicates(predicate.LabelChangedPredicate{})).
 		// A workload whose images were resolved in the background is reconciled again.
 		WatchesRawSource(source.Channel(r.pinner.wake, &handler.EnqueueRequestForObject{})).
 		// A reconcile that waits on an API call that never answers would hold the workload

@@ -71,6 +71,11 @@ type DriftReason string
 
 // The kinds of drift, in the order they are reported.
 const (
+	// DriftOutOfRegion: the pod runs on a node outside spec.residency (the node was
+	// relabelled after the pod was scheduled, or the residency was narrowed). Processing
+	// stops: the pod is deleted at once unless the policy is Report, even when no allowed
+	// node can take its place.
+	DriftOutOfRegion DriftReason = "OutOfRegion"
 	// DriftEscaped: the pod's workload label or controller reference was removed.
 	DriftEscaped DriftReason = "Escaped"
 	// DriftImageChanged: a container or init container image was edited in place.

@@ -91,9 +91,16 @@ func Dispose(action gdprv1alpha1.DriftAction, repeated, maxRepeats int) Disposit
 // InLoop reports whether repeated drifts in a row on replacement pods make a drift loop.
 func InLoop(repeated, maxRepeats int) bool { return repeated >= maxRepeats }
 
-// Replacement says how the planner replaces a drifted pod under action: as a pod of an older
-// revision, a fresh pod first (drifted), or deleted at once (discard).
-func Replacement(action gdprv1alpha1.DriftAction) (drifted, discard bool) {
+// Replacement says how the planner replaces a drifted pod with these findings under action:
+// a fresh pod first (drifted), or deleted at once (discard). A pod out of its region is
+// deleted at once whatever the action: processing stops rather than go on abroad while a
+// replacement is made, and there may be no allowed node for one at all.
+func Replacement(action gdprv1alpha1.DriftAction, findings []Finding) (drifted, discard bool) {
 	immediately := action == gdprv1alpha1.DriftReplaceImmediately
+	for _, f := range findings {
+		if f.Reason == OutOfRegion {
+			immediately = true
+		}
+	}
 	return !immediately, immediately
 }

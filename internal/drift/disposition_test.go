@@ -86,10 +86,23 @@ func TestDispose(t *testing.T) {
 }
 
 func TestReplacement(t *testing.T) {
-	if drifted, discard := Replacement(gdprv1alpha1.DriftReplace); !drifted || discard {
-		t.Error("under Replace a drifted pod is replaced as an outdated one, a fresh pod first")
-	}
-	if drifted, discard := Replacement(gdprv1alpha1.DriftReplaceImmediately); drifted || !discard {
-		t.Error("under ReplaceImmediately a drifted pod is deleted at once")
+	labels := []Finding{{Reason: MetadataChanged, Paths: []string{"metadata.labels.x"}}}
+	abroad := []Finding{{Reason: OutOfRegion, Paths: []string{"spec.nodeName"}}, {Reason: MetadataChanged}}
+	for _, tc := range []struct {
+		name             string
+		action           gdprv1alpha1.DriftAction
+		findings         []Finding
+		drifted, discard bool
+	}{
+		{"under Replace a drifted pod is replaced as an outdated one, a fresh pod first", gdprv1alpha1.DriftReplace, labels, true, false},
+		{"under ReplaceImmediately a drifted pod is deleted at once", gdprv1alpha1.DriftReplaceImmediately, labels, false, true},
+		{"a pod out of its region is deleted at once even under Replace: processing stops first", gdprv1alpha1.DriftReplace, abroad, false, true},
+		{"a pod out of its region is deleted at once under ReplaceImmediately", gdprv1alpha1.DriftReplaceImmediately, abroad, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if drifted, discard := Replacement(tc.action, tc.findings); drifted != tc.drifted || discard != tc.discard {
+				t.Errorf("Replacement = drifted %v, discard %v; want %v, %v", drifted, discard, tc.drifted, tc.discard)
+			}
+		})
 	}
 }

@@ -36,6 +36,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/residency"
 )
 
 // Reason names a kind of drift; the values are API constants (api/v1alpha1 DriftReason),
@@ -44,6 +45,7 @@ type Reason = gdprv1alpha1.DriftReason
 
 // The kinds of drift, in the order they are reported.
 const (
+	OutOfRegion             = gdprv1alpha1.DriftOutOfRegion
 	Escaped                 = gdprv1alpha1.DriftEscaped
 	ImageChanged            = gdprv1alpha1.DriftImageChanged
 	EphemeralContainerAdded = gdprv1alpha1.DriftEphemeralContainerAdded
@@ -102,6 +104,13 @@ type Expected struct {
 	// IgnoreMetadata lists label and annotation key globs (path.Match) that other tools may
 	// write without it counting as drift.
 	IgnoreMetadata []string
+	// Residency is where the pod may run, read from the node labels ResidencyKeys names.
+	Residency     gdprv1alpha1.Residency
+	ResidencyKeys residency.Keys
+	// Node holds the labels of the node the pod is bound to; NodeKnown is false while the
+	// pod is not bound or its node cannot be read, and then residency is not judged.
+	Node      map[string]string
+	NodeKnown bool
 }
 
 // Detect compares a pod with its baseline and returns what drifted, in a stable order.
@@ -112,6 +121,7 @@ func Detect(baseline Baseline, pod *corev1.Pod, expected Expected) []Finding {
 			findings = append(findings, Finding{Reason: r, Paths: paths})
 		}
 	}
+	add(OutOfRegion, outOfRegion(pod, expected))
 	add(Escaped, escaped(pod, expected))
 	add(ImageChanged, changedImages(baseline.Spec, pod.Spec))
 	add(EphemeralContainerAdded, addedEphemeral(baseline.Spec, pod.Spec))
@@ -120,6 +130,14 @@ func Detect(baseline Baseline, pod *corev1.Pod, expected Expected) []Finding {
 	add(MetadataChanged, changedMetadata(baseline, pod, expected))
 	add(DigestMismatch, mismatchedDigests(pod, expected))
 	return findings
+}
+
+// outOfRegion names the pod's node when it lies outside the residency.
+func outOfRegion(pod *corev1.Pod, expected Expected) []string {
+	if pod.Spec.NodeName == "" || !expected.NodeKnown || residency.Allows(expected.Node, expected.ResidencyKeys, expected.Residency) {
+		return nil
+	}
+	return []string{"spec.nodeName"}
 }
 
 func escaped(pod *corev1.Pod, expected Expected) []string {

@@ -24,6 +24,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/residency"
 )
 
 const pinnedDigest = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
@@ -186,6 +189,39 @@ func TestChangedBy(t *testing.T) {
 				if m.FieldsV1 != nil || m.Subresource == "status" || m.Subresource == "binding" {
 					t.Errorf("KeepAttribution kept %+v", m)
 				}
+			}
+		})
+	}
+}
+
+func TestDetectOutOfRegion(t *testing.T) {
+	inEU := gdprv1alpha1.Residency{AllowedRegions: []string{"eu-west-1"}}
+	bound := func(p *corev1.Pod) { p.Spec.NodeName = "node-a" }
+	for _, tc := range []struct {
+		name      string
+		bind      func(*corev1.Pod)
+		residency gdprv1alpha1.Residency
+		node      map[string]string
+		known     bool
+		want      []Finding
+	}{
+		{"a pod on a node in an allowed region is not drift", bound, inEU, map[string]string{corev1.LabelTopologyRegion: "eu-west-1"}, true, nil},
+		{"a pod on a node relabelled to another region is out of region", bound, inEU, map[string]string{corev1.LabelTopologyRegion: "us-east-1"}, true,
+			[]Finding{{OutOfRegion, []string{"spec.nodeName"}}}},
+		{"a pod on a node that no longer says where it is, is out of region", bound, inEU, map[string]string{}, true,
+			[]Finding{{OutOfRegion, []string{"spec.nodeName"}}}},
+		{"a pod not yet bound is not judged", func(*corev1.Pod) {}, inEU, nil, false, nil},
+		{"a pod whose node cannot be read is not judged", bound, inEU, nil, false, nil},
+		{"without a residency any node will do", bound, gdprv1alpha1.Residency{}, map[string]string{corev1.LabelTopologyRegion: "us-east-1"}, true, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			baseline := BaselineOf(admitted())
+			pod := admitted()
+			tc.bind(pod)
+			e := expected
+			e.Residency, e.ResidencyKeys, e.Node, e.NodeKnown = tc.residency, residency.DefaultKeys, tc.node, tc.known
+			if diff := cmp.Diff(tc.want, Detect(baseline, pod, e)); diff != "" {
+				t.Errorf("Detect() mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}

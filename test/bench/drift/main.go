@@ -66,7 +66,8 @@ import (
 	"github.com/amber-gdpr/amber/test/cluster"
 )
 
-// The kinds of drift injected, in turn: all seven Amber detects. For ResourcesResized the
+// The kinds of drift injected, in turn: all seven changes to a pod Amber detects (OutOfRegion,
+// a change to the node, is left to the envtest suite). For ResourcesResized the
 // bench acts as the kubelet first (see reportResources).
 var driftKinds = []string{"ImageChanged", "EphemeralContainerAdded", "MetadataChanged", "SpecMutated", "Escaped", "DigestMismatch", "ResourcesResized"}
 
