@@ -115,10 +115,13 @@ func (r *GDPRWorkloadReconciler) detectDrift(ctx context.Context, scope *workloa
 	scope.drift.repeated, scope.drift.loopPaths = r.drift.repeated(w)
 	scope.drift.looping = drift.InLoop(scope.drift.repeated, r.maxDriftRepeats())
 	action := w.Spec.DriftPolicy.Action
-	replaceNow := func(pod types.UID) (drift.Disposition, bool) {
+	replaceNow := func(pod types.UID, findings []drift.Finding) (drift.Disposition, bool) {
 		disposition := drift.Dispose(action, scope.drift.repeated, r.maxDriftRepeats())
 		if disposition != drift.Replace {
 			return disposition, false
+		}
+		if drift.Urgent(findings) {
+			return disposition, true
 		}
 		ok, wait := r.drift.approve(w.UID, pod, scope.now)
 		if !ok {
@@ -132,7 +135,7 @@ func (r *GDPRWorkloadReconciler) detectDrift(ctx context.Context, scope *workloa
 		if !ok {
 			continue
 		}
-		found.disposition, found.replace = replaceNow(scope.pods.owned[i].UID)
+		found.disposition, found.replace = replaceNow(scope.pods.owned[i].UID, found.findings)
 		scope.drift.found[scope.pods.owned[i].UID] = found
 		if found.replace {
 			scope.pods.planned[i].Drifted, scope.pods.planned[i].Discard = drift.Replacement(action, found.findings)
@@ -140,7 +143,7 @@ func (r *GDPRWorkloadReconciler) detectDrift(ctx context.Context, scope *workloa
 	}
 	for i := range scope.pods.escaped {
 		found := scope.drift.found[scope.pods.escaped[i].UID]
-		found.disposition, found.replace = replaceNow(scope.pods.escaped[i].UID)
+		found.disposition, found.replace = replaceNow(scope.pods.escaped[i].UID, found.findings)
 		scope.drift.found[scope.pods.escaped[i].UID] = found
 	}
 	return nil

@@ -91,16 +91,23 @@ func Dispose(action gdprv1alpha1.DriftAction, repeated, maxRepeats int) Disposit
 // InLoop reports whether repeated drifts in a row on replacement pods make a drift loop.
 func InLoop(repeated, maxRepeats int) bool { return repeated >= maxRepeats }
 
+// Urgent reports whether a drifted pod with these findings must go without waiting for the
+// workload's replacement budget, which otherwise spreads a storm of replacements over time:
+// a pod out of its region goes at once, as processing abroad must stop.
+func Urgent(findings []Finding) bool {
+	for _, f := range findings {
+		if f.Reason == OutOfRegion {
+			return true
+		}
+	}
+	return false
+}
+
 // Replacement says how the planner replaces a drifted pod with these findings under action:
 // a fresh pod first (drifted), or deleted at once (discard). A pod out of its region is
 // deleted at once whatever the action: processing stops rather than go on abroad while a
 // replacement is made, and there may be no allowed node for one at all.
 func Replacement(action gdprv1alpha1.DriftAction, findings []Finding) (drifted, discard bool) {
-	immediately := action == gdprv1alpha1.DriftReplaceImmediately
-	for _, f := range findings {
-		if f.Reason == OutOfRegion {
-			immediately = true
-		}
-	}
+	immediately := action == gdprv1alpha1.DriftReplaceImmediately || Urgent(findings)
 	return !immediately, immediately
 }

@@ -106,3 +106,22 @@ func TestReplacement(t *testing.T) {
 		})
 	}
 }
+
+func TestUrgent(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		findings []Finding
+		want     bool
+	}{
+		{"a pod out of its region goes without waiting for the replacement budget", []Finding{{Reason: OutOfRegion}}, true},
+		{"also when it drifted in other ways too", []Finding{{Reason: ImageChanged}, {Reason: OutOfRegion}}, true},
+		{"other drift waits its turn", []Finding{{Reason: ImageChanged}, {Reason: MetadataChanged}}, false},
+		{"no findings, nothing urgent", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Urgent(tc.findings); got != tc.want {
+				t.Errorf("Urgent = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
