@@ -39,6 +39,11 @@ def canonical(namespace, spec):
         "time": spec["time"],
         "type": spec["type"],
     }
+    placement = spec.get("placement")
+    if placement is not None:
+        content["placement"] = {
+            "node": placement["node"], "region": placement.get("region", ""), "zone": placement.get("zone", ""),
+        }
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 

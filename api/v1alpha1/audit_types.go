@@ -34,7 +34,7 @@ const (
 )
 
 // AuditEventType says what kind of action or observation an entry records.
-// +kubebuilder:validation:Enum=WorkloadCreated;WorkloadSpecChanged;WorkloadDeleted;PodCreated;PodDeleted;Checkpoint;RevisionPinned;RevisionRestored;PinningFailed;RolloutStarted;RolloutCompleted;DriftDetected;PodReplaced
+// +kubebuilder:validation:Enum=WorkloadCreated;WorkloadSpecChanged;WorkloadDeleted;PodCreated;PodDeleted;Checkpoint;RevisionPinned;RevisionRestored;PinningFailed;RolloutStarted;RolloutCompleted;DriftDetected;PodReplaced;PodScheduled
 type AuditEventType string
 
 // The entry types.
@@ -73,6 +73,10 @@ const (
 	// AuditPodReplaced: a drifted pod was deleted and a fresh pod of its revision took its
 	// place; the message names the fresh pod.
 	AuditPodReplaced AuditEventType = "PodReplaced"
+	// AuditPodScheduled: a pod Amber created was bound to a node; placement names the node
+	// and the region and zone its labels gave when the binding was seen. Together these
+	// entries say where the workload's data was processed, and when.
+	AuditPodScheduled AuditEventType = "PodScheduled"
 )
 
 // AuditSubject names what an entry is about. It holds references, never personal data.
@@ -96,6 +100,19 @@ type AuditSubject struct {
 	// revision is the template revision the entry concerns.
 	// +optional
 	Revision string `json:"revision,omitempty"`
+}
+
+// AuditPlacement is where a pod ran: its node and that node's region and zone, read from
+// the node labels the manager is configured with when the binding was seen.
+type AuditPlacement struct {
+	// node is the name of the node the pod was bound to.
+	Node string `json:"node"`
+	// region is the node's region label ("" when the node had none).
+	// +optional
+	Region string `json:"region,omitempty"`
+	// zone is the node's zone label ("" when the node had none).
+	// +optional
+	Zone string `json:"zone,omitempty"`
 }
 
 // AuditFingerprints are hashes of what the entry's subject was before and after the action.
@@ -146,7 +163,7 @@ type AuditEventSpec struct {
 	// RegistryRateLimited, ImageNotFound, Unauthorized, RegistryNotAllowed, InvalidReference);
 	// RolloutStarted NewRevision; RolloutCompleted AllPodsUpdated; DriftDetected the first kind
 	// of drift found (Escaped, ImageChanged, EphemeralContainerAdded, ResourcesResized,
-	// SpecMutated, MetadataChanged, DigestMismatch); PodReplaced Drifted.
+	// SpecMutated, MetadataChanged, DigestMismatch); PodReplaced Drifted; PodScheduled Bound.
 	// +optional
 	Reason string `json:"reason,omitempty"`
 	// subject names the workload, pod and revision the entry is about.
@@ -170,6 +187,9 @@ type AuditEventSpec struct {
 	// by someone else (a pod deleted with kubectl, say).
 	// +optional
 	Recovered bool `json:"recovered,omitempty"`
+	// placement is set on PodScheduled entries only: where the pod was bound.
+	// +optional
+	Placement *AuditPlacement `json:"placement,omitempty"`
 	// checkpoint is set on Checkpoint entries only.
 	// +optional
 	Checkpoint *AuditCheckpointSignature `json:"checkpoint,omitempty"`

@@ -124,6 +124,19 @@ type GDPRWorkloadSpec struct {
 	// (and zone); left empty, pods may run on any node.
 	// +optional
 	Residency Residency `json:"residency,omitempty"`
+
+	// hardening says how the containers of the workload's pods are locked down.
+	// +kubebuilder:default={}
+	// +optional
+	Hardening Hardening `json:"hardening,omitempty"`
+
+	// processing is the workload's entry in the record of processing activities (GDPR
+	// Art. 30): who is responsible, for which purposes which categories of personal data
+	// are processed, on which lawful basis, for how long and whether they leave the EU/EEA.
+	// `kubectl amber records` prints it beside what Amber can prove. It never holds data
+	// about data subjects.
+	// +optional
+	Processing *Processing `json:"processing,omitempty"`
 }
 
 // Residency restricts the nodes a workload's pods may run on to regions and zones, read

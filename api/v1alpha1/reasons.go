@@ -59,6 +59,8 @@ const (
 	// AuditReasonDrifted (PodDeleted, PodReplaced): the pod was changed in place and Amber
 	// replaced it by a fresh pod of its revision.
 	AuditReasonDrifted AuditReason = "Drifted"
+	// AuditReasonBound (PodScheduled): the scheduler bound the pod to a node.
+	AuditReasonBound AuditReason = "Bound"
 )
 
 // AuditReasonSigned (Checkpoint): a checkpoint signed over the chain before it.

@@ -51,6 +51,7 @@ type canonicalEntry struct {
 	Ledger         string                `json:"ledger"`
 	Message        string                `json:"message"`
 	Namespace      string                `json:"namespace"`
+	Placement      *canonicalPlacement   `json:"placement,omitempty"`
 	PreviousHash   string                `json:"previousHash"`
 	Reason         string                `json:"reason"`
 	Recovered      bool                  `json:"recovered"`
@@ -65,6 +66,14 @@ type canonicalCheckpoint struct {
 	KeyID     string `json:"keyID"`
 	Sequence  int64  `json:"sequence"`
 	Signature string `json:"signature"`
+}
+
+// canonicalPlacement is left out of the encoding, not encoded as null, when an entry has
+// none: entries written before PodScheduled existed keep the hashes they were written with.
+type canonicalPlacement struct {
+	Node   string `json:"node"`
+	Region string `json:"region"`
+	Zone   string `json:"zone"`
 }
 
 type canonicalFingerprints struct {
@@ -119,6 +128,9 @@ func Canonical(namespace string, spec *gdprv1alpha1.AuditEventSpec) ([]byte, err
 		},
 		Time: FormatTime(spec.Time.Time),
 		Type: string(spec.Type),
+	}
+	if p := spec.Placement; p != nil {
+		c.Placement = &canonicalPlacement{Node: p.Node, Region: p.Region, Zone: p.Zone}
 	}
 	if cp := spec.Checkpoint; cp != nil {
 		c.Checkpoint = &canonicalCheckpoint{Hash: cp.Hash, KeyID: cp.KeyID, Sequence: cp.Sequence, Signature: cp.Signature}
