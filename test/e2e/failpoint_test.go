@@ -162,6 +162,12 @@ func expectWholeLedger(ctx context.Context, workload string) []gdprv1alpha1.Audi
 		g.Expect(out).To(HavePrefix("%d %d %d True ", entries[0].Spec.Sequence, len(entries), entries[len(entries)-1].Spec.Sequence),
 			"the ledger verified online, from its first entry to its head")
 		pods = workloadPods(ctx, g, workload)
+		for _, p := range pods {
+			if p.Spec.NodeName != "" {
+				g.Expect(entriesFor(entries, gdprv1alpha1.AuditPodScheduled, string(p.UID))).To(HaveLen(1),
+					"pod %s, bound to %s, has one PodScheduled entry", p.Name, p.Spec.NodeName)
+			}
+		}
 	}, waitTimeout, time.Second).Should(Succeed())
 
 	first, head := entries[0].Spec.Sequence, entries[len(entries)-1].Spec.Sequence
