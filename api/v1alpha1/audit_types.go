@@ -212,6 +212,7 @@ type AuditEventSpec struct {
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.spec.reason`
 // +kubebuilder:printcolumn:name="Subject",type=string,JSONPath=`.spec.subject['pod','workload']`,description="The pod of a pod entry, else the workload of a workload entry"
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.spec.message`,priority=1
+// +kubebuilder:printcolumn:name="Region",type=string,JSONPath=`.spec.placement.region`,priority=1,description="Where a PodScheduled entry's pod was bound"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type AuditEvent struct {
 	metav1.TypeMeta `json:",inline"`
