@@ -24,6 +24,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -501,6 +502,68 @@ var _ = Describe("Residency", func() {
 		Expect(fresh.Spec.NodeName).To(BeEmpty())
 		Expect(fresh.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[0].MatchExpressions).To(
 			ContainElement(corev1.NodeSelectorRequirement{Key: corev1.LabelTopologyRegion, Operator: corev1.NodeSelectorOpIn, Values: []string{"eu-west-1"}}))
+	})
+
+	It("says which regions pods wait for while no node there can take them, and records where each pod was bound", func(ctx SpecContext) {
+		w := workload(ns, "waiting", 1, image("drift/app:1"))
+		w.Spec.Residency.AllowedRegions = []string{"eu-west-1", "eu-central-1"}
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		Eventually(func() []corev1.Pod { return activePods(ctx, w) }, timeout, interval).Should(HaveLen(1))
+		pod := activePods(ctx, w)[0]
+
+		By("the scheduler finds no node in the allowed regions, as it says on the pod")
+		schedulerSays := "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector."
+		Eventually(func() error {
+			if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(&pod), &pod); err != nil {
+				return err
+			}
+			pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
+				Reason: corev1.PodReasonUnschedulable, Message: schedulerSays, LastTransitionTime: metav1.Now()}}
+			return k8sClient.Status().Update(ctx, &pod)
+		}, timeout, interval).Should(Succeed())
+		Eventually(func(g Gomega) {
+			got := &gdprv1alpha1.GDPRWorkload{}
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), got)).To(Succeed())
+			ready := meta.FindStatusCondition(got.Status.Conditions, gdprv1alpha1.ReadyCondition)
+			g.Expect(ready).NotTo(BeNil())
+			g.Expect(ready.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(ready.Reason).To(Equal(gdprv1alpha1.ReasonNoEligibleNodes))
+			g.Expect(ready.Message).To(ContainSubstring("no schedulable node in the allowed regions eu-central-1, eu-west-1: 1 pod stays Pending"))
+			g.Expect(ready.Message).To(ContainSubstring(schedulerSays))
+			reconciling := meta.FindStatusCondition(got.Status.Conditions, gdprv1alpha1.ReconcilingCondition)
+			g.Expect(reconciling).NotTo(BeNil())
+			g.Expect(reconciling.Reason).To(Equal(gdprv1alpha1.ReasonNoEligibleNodes))
+			g.Expect(meta.FindStatusCondition(got.Status.Conditions, gdprv1alpha1.StalledCondition)).To(BeNil(),
+				"nodes may come back: the workload is waiting, not stalled")
+			g.Expect(got.Status.ObservedGeneration).To(Equal(got.Generation))
+		}, timeout, interval).Should(Succeed())
+		Expect(driftEntries(ctx, w, gdprv1alpha1.AuditPodScheduled, string(pod.UID))).To(BeEmpty())
+
+		By("a node of an allowed region comes, the pod is bound to it, and the ledger says where")
+		central := node(ctx, "eu-central-1")
+		Eventually(func() error {
+			if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(central), central); err != nil {
+				return err
+			}
+			central.Labels[corev1.LabelTopologyZone] = "eu-central-1a"
+			return k8sClient.Update(ctx, central)
+		}, timeout, interval).Should(Succeed())
+		bind(ctx, &pod, central)
+		eventuallyReady(ctx, w, 1)
+		var scheduled []gdprv1alpha1.AuditEvent
+		Eventually(func() []gdprv1alpha1.AuditEvent {
+			scheduled = driftEntries(ctx, w, gdprv1alpha1.AuditPodScheduled, string(pod.UID))
+			return scheduled
+		}, timeout, interval).Should(HaveLen(1))
+		Expect(scheduled[0].Spec.Reason).To(Equal(string(gdprv1alpha1.AuditReasonBound)))
+		Expect(scheduled[0].Spec.Placement).To(Equal(&gdprv1alpha1.AuditPlacement{Node: central.Name, Region: "eu-central-1", Zone: "eu-central-1a"}))
+		Expect(scheduled[0].Spec.Message).To(Equal("Bound to node " + central.Name + " in region eu-central-1, zone eu-central-1a"))
+		created := driftEntries(ctx, w, gdprv1alpha1.AuditPodCreated, string(pod.UID))
+		Expect(created).To(HaveLen(1))
+		Expect(scheduled[0].Spec.Sequence).To(BeNumerically(">", created[0].Spec.Sequence), "a pod is bound after it is made")
+		Consistently(func() []gdprv1alpha1.AuditEvent {
+			return driftEntries(ctx, w, gdprv1alpha1.AuditPodScheduled, string(pod.UID))
+		}, 2*time.Second, interval).Should(HaveLen(1), "recorded once, however often the pod is looked at")
 	})
 
 	It("leaves a pod in an allowed region alone, and reports one out of region under the Report policy without removing it", func(ctx SpecContext) {

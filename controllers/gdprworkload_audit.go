@@ -32,6 +32,7 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/drift"
+	"github.com/amber-gdpr/amber/internal/residency"
 )
 
 // Amber's own actions are recorded with this actor: it is not a person, so it is never pseudonymised.
@@ -135,6 +136,9 @@ func (r *GDPRWorkloadReconciler) recordObservedPods(ctx context.Context, scope *
 				return err
 			}
 		}
+		if err := r.recordPodScheduled(ctx, scope, pod); err != nil {
+			return err
+		}
 		if pod.DeletionTimestamp != nil {
 			if err := r.recordPodDeleted(ctx, scope, pod, gdprv1alpha1.AuditReasonDeletionObserved, true); err != nil {
 				return err
@@ -209,6 +213,35 @@ func (r *GDPRWorkloadReconciler) recordPodCreated(ctx context.Context, scope *wo
 		Message:        message,
 		IdempotencyKey: string(pod.UID) + "/PodCreated",
 		Recovered:      recovered,
+	})
+	return err
+}
+
+// recordPodScheduled writes a bound pod's PodScheduled entry, once: the node and the region
+// and zone its labels give now. The binding is the scheduler's act, seen here when the pod's
+// update reaches the cache (or, after a restart, when the pod is first seen), which is within
+// moments of the binding: a node relabelled in between would be recorded as relabelled, and
+// the OutOfRegion check reads the same labels.
+func (r *GDPRWorkloadReconciler) recordPodScheduled(ctx context.Context, scope *workloadScope, pod *corev1.Pod) error {
+	if pod.Spec.NodeName == "" {
+		return nil
+	}
+	key := string(pod.UID) + "/PodScheduled"
+	if done, err := r.Ledger.Recorded(ctx, scope.workload.Namespace, scope.workload.Name, key); err != nil || done {
+		return err
+	}
+	labels, known, err := r.nodeLabels(ctx, pod)
+	if err != nil {
+		return fmt.Errorf("read the node of pod %s: %w", pod.Name, err)
+	}
+	placement := residency.Placement(r.residencyKeys(), pod.Spec.NodeName, labels)
+	_, err = scope.ledger.append(ctx, gdprv1alpha1.AuditEventSpec{
+		Type:           gdprv1alpha1.AuditPodScheduled,
+		Reason:         string(gdprv1alpha1.AuditReasonBound),
+		Subject:        podSubject(pod),
+		Placement:      &placement,
+		Message:        residency.PlacementMessage(placement, known),
+		IdempotencyKey: key,
 	})
 	return err
 }

@@ -55,6 +55,10 @@ import (
 // have not shown up in the cache: normally the watch event arrives first.
 const pendingRecheck = 5 * time.Second
 
+// unschedulableRecheck is how often a workload whose pods find no node is looked at again.
+// Long: nothing Amber does helps them, and the pod's binding wakes the workload anyway.
+const unschedulableRecheck = 5 * time.Minute
+
 // reconcileTimeout bounds one reconcile, API calls included.
 const reconcileTimeout = time.Minute
 
@@ -179,6 +183,11 @@ func (r *GDPRWorkloadReconciler) reconcilePhases(ctx context.Context, scope *wor
 	}
 	if scope.pods.pending {
 		scope.requeue(pendingRecheck)
+	}
+	if scope.pods.unschedulable > 0 {
+		// The scheduler retries by itself, and a pod it binds wakes the workload; this only
+		// keeps the status from telling an old story should that wake-up be missed.
+		scope.requeue(unschedulableRecheck)
 	}
 	return nil
 }

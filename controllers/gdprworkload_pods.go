@@ -32,6 +32,7 @@ import (
 	"github.com/amber-gdpr/amber/internal/failpoint"
 	"github.com/amber-gdpr/amber/internal/failure"
 	"github.com/amber-gdpr/amber/internal/podplan"
+	"github.com/amber-gdpr/amber/internal/residency"
 )
 
 // rolloutBounds resolves spec.strategy against the desired number of pods: surge rounds up,
@@ -67,6 +68,12 @@ func (r *GDPRWorkloadReconciler) observePods(ctx context.Context, scope *workloa
 		if ownedBy(&list.Items[i], w) {
 			scope.pods.owned = append(scope.pods.owned, list.Items[i])
 			planned = append(planned, planPod(&list.Items[i]))
+			if says, ok := residency.Unschedulable(&list.Items[i]); ok {
+				if scope.pods.unschedulable == 0 {
+					scope.pods.schedulerSays = says
+				}
+				scope.pods.unschedulable++
+			}
 		}
 	}
 	scope.pods.planned, scope.pods.pending = r.expectations.reconcile(client.ObjectKeyFromObject(w), scope.pods.owned, planned, scope.now)

@@ -76,6 +76,10 @@ type podScope struct {
 	escaped []corev1.Pod
 	// pending is true while created or deleted pods have not shown up in the cache.
 	pending bool
+	// unschedulable counts the pods the scheduler found no node for; schedulerSays is its
+	// message for the first of them.
+	unschedulable int
+	schedulerSays string
 }
 
 // driftScope is what the drift phase found and decided.

@@ -28,6 +28,7 @@ import (
 	"github.com/amber-gdpr/amber/internal/drift"
 	"github.com/amber-gdpr/amber/internal/failure"
 	"github.com/amber-gdpr/amber/internal/podplan"
+	"github.com/amber-gdpr/amber/internal/residency"
 	"github.com/amber-gdpr/amber/internal/revision"
 )
 
@@ -163,12 +164,18 @@ type progress struct {
 	ready, desired, updated int32
 	revision                string
 	create, delete          int
+	// noEligibleNodes is set while pods of a workload confined by spec.residency find no node.
+	noEligibleNodes string
 }
 
 func progressOf(scope *workloadScope) progress {
 	w := scope.workload
-	return progress{ready: w.Status.ReadyReplicas, desired: desiredReplicas(w), updated: w.Status.UpdatedReplicas,
+	p := progress{ready: w.Status.ReadyReplicas, desired: desiredReplicas(w), updated: w.Status.UpdatedReplicas,
 		revision: scope.revisionID(), create: scope.pods.plan.Create, delete: len(scope.pods.plan.Delete)}
+	if residency.Restricted(w.Spec.Residency) && scope.pods.unschedulable > 0 {
+		p.noEligibleNodes = residency.NoEligibleNodes(w.Spec.Residency, scope.pods.unschedulable, scope.pods.schedulerSays)
+	}
+	return p
 }
 
 // readiness is the workload's kstatus standing: Ready, in progress (Reconciling) or Stalled.
@@ -208,6 +215,12 @@ func readinessOf(outcome error, pin pinSummary, plan podplan.Plan, p progress) r
 	case plan.Phase == podplan.Converged:
 		return readiness{state: stateReady, reason: gdprv1alpha1.ReasonReplicasReady, observed: true,
 			message: fmt.Sprintf("%d/%d pods Ready at revision %s", p.ready, p.desired, p.revision)}
+	}
+	if p.noEligibleNodes != "" {
+		// Before the plan's phase: a rollout or a scale-up that cannot place its pods is
+		// waiting for a node, and the regions are what a person needs to know.
+		return readiness{state: stateProgressing, reason: gdprv1alpha1.ReasonNoEligibleNodes, observed: true,
+			message: truncate(fmt.Sprintf("%d/%d pods Ready at revision %s; %s", p.ready, p.desired, p.revision, p.noEligibleNodes), 1024)}
 	}
 	message := fmt.Sprintf("%d/%d pods Ready, %d at revision %s", p.ready, p.desired, p.updated, p.revision)
 	if p.create > 0 {

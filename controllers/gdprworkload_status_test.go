@@ -121,20 +121,27 @@ func TestReadiness(t *testing.T) {
 		phase                       podplan.Phase
 		ready, reconciling, stalled wantCondition
 		wantObserved                bool
+		noEligibleNodes             string
 	}{
 		{"converged pods are Ready, with nothing else", nil, pinSummary{pinned: true}, podplan.Converged,
-			wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonReplicasReady, "2/3 pods Ready at revision abc"}, wantCondition{}, wantCondition{}, true},
+			wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonReplicasReady, "2/3 pods Ready at revision abc"}, wantCondition{}, wantCondition{}, true, ""},
 		{"pods on the way are Reconciling with the plan's phase", nil, pinSummary{pinned: true}, podplan.ScalingUp,
 			wantCondition{metav1.ConditionFalse, gdprv1alpha1.ReasonScalingUp, "2/3 pods Ready, 1 at revision abc; creating 1"},
-			wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonScalingUp, ""}, wantCondition{}, true},
+			wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonScalingUp, ""}, wantCondition{}, true, ""},
 		{"images being resolved are Reconciling", nil, pinSummary{held: true, resolving: true, templateHash: "tpl"}, podplan.Converged,
-			wantCondition{metav1.ConditionFalse, gdprv1alpha1.ReasonResolving, ""}, wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonResolving, ""}, wantCondition{}, true},
+			wantCondition{metav1.ConditionFalse, gdprv1alpha1.ReasonResolving, ""}, wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonResolving, ""}, wantCondition{}, true, ""},
 		{"a stalling failure is Stalled, not Reconciling, and the generation counts as handled", fmt.Errorf("create pod: %w", rejected), pinSummary{pinned: true}, podplan.ScalingUp,
-			wantCondition{metav1.ConditionFalse, gdprv1alpha1.ReasonPodRejected, rejected.Err.Error()}, wantCondition{}, wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonPodRejected, ""}, true},
+			wantCondition{metav1.ConditionFalse, gdprv1alpha1.ReasonPodRejected, rejected.Err.Error()}, wantCondition{}, wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonPodRejected, ""}, true, ""},
 		{"a waiting failure is Reconciling with its reason", waiting, pinSummary{held: true}, podplan.Converged,
-			wantCondition{metav1.ConditionFalse, gdprv1alpha1.ReasonRegistryUnavailable, "down (retrying)"}, wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonRegistryUnavailable, ""}, wantCondition{}, true},
+			wantCondition{metav1.ConditionFalse, gdprv1alpha1.ReasonRegistryUnavailable, "down (retrying)"}, wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonRegistryUnavailable, ""}, wantCondition{}, true, ""},
+		{"pods that find no node within the residency are Reconciling, not Stalled, and say where they may run", nil, pinSummary{pinned: true}, podplan.ScalingUp,
+			wantCondition{metav1.ConditionFalse, gdprv1alpha1.ReasonNoEligibleNodes, "2/3 pods Ready at revision abc; no schedulable node in the allowed regions eu-west-1"},
+			wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonNoEligibleNodes, ""}, wantCondition{}, true, "no schedulable node in the allowed regions eu-west-1"},
+		{"a stalling failure wins over pods that find no node", fmt.Errorf("create pod: %w", rejected), pinSummary{pinned: true}, podplan.ScalingUp,
+			wantCondition{metav1.ConditionFalse, gdprv1alpha1.ReasonPodRejected, rejected.Err.Error()}, wantCondition{}, wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonPodRejected, ""}, true,
+			"no schedulable node in the allowed regions eu-west-1"},
 		{"any other error is Reconciling and holds observedGeneration back", errors.New("etcd timeout"), pinSummary{pinned: true}, podplan.Converged,
-			wantCondition{metav1.ConditionFalse, gdprv1alpha1.ReasonReconcileFailed, "etcd timeout"}, wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonReconcileFailed, ""}, wantCondition{}, false},
+			wantCondition{metav1.ConditionFalse, gdprv1alpha1.ReasonReconcileFailed, "etcd timeout"}, wantCondition{metav1.ConditionTrue, gdprv1alpha1.ReasonReconcileFailed, ""}, wantCondition{}, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,7 +149,9 @@ func TestReadiness(t *testing.T) {
 			// Left from an earlier reconcile: each must go when no longer true.
 			setCondition(w, gdprv1alpha1.ReconcilingCondition, metav1.ConditionTrue, "Old", "old")
 			setCondition(w, gdprv1alpha1.StalledCondition, metav1.ConditionTrue, "Old", "old")
-			observed := setReadiness(w, readinessOf(tt.outcome, tt.pin, podplan.Plan{Phase: tt.phase, Create: at.create}, at))
+			p := at
+			p.noEligibleNodes = tt.noEligibleNodes
+			observed := setReadiness(w, readinessOf(tt.outcome, tt.pin, podplan.Plan{Phase: tt.phase, Create: at.create}, p))
 			checkCondition(t, w, gdprv1alpha1.ReadyCondition, tt.ready)
 			checkCondition(t, w, gdprv1alpha1.ReconcilingCondition, tt.reconciling)
 			checkCondition(t, w, gdprv1alpha1.StalledCondition, tt.stalled)

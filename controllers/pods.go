@@ -119,11 +119,19 @@ func podChangeMatters(oldObj, newObj client.Object) bool {
 	return old.DeletionTimestamp.IsZero() != pod.DeletionTimestamp.IsZero() ||
 		old.Status.Phase != pod.Status.Phase ||
 		podReady(old) != podReady(pod) ||
+		unschedulable(old) != unschedulable(pod) ||
 		!maps.Equal(old.Labels, pod.Labels) ||
 		!maps.Equal(old.Annotations, pod.Annotations) ||
 		!equality.Semantic.DeepEqual(old.OwnerReferences, pod.OwnerReferences) ||
 		!slices.Equal(imageIDs(old), imageIDs(pod)) ||
 		!equality.Semantic.DeepEqual(old.Spec, pod.Spec)
+}
+
+// unschedulable tells whether the scheduler found no node for a pod (residency.Unschedulable):
+// the workload's status says so.
+func unschedulable(pod *corev1.Pod) bool {
+	_, ok := residency.Unschedulable(pod)
+	return ok
 }
 
 // keepPodAttribution is the pod informer's transform: managed fields are kept only as far as

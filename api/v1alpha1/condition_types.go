@@ -105,6 +105,13 @@ const (
 	// fresh pods of their revision.
 	ReasonRepairing = "Repairing"
 
+	// ReasonNoEligibleNodes (Ready=False, Reconciling=True): the scheduler finds no node for
+	// some pods within spec.residency; they stay Pending and are never placed elsewhere. Not
+	// Stalled: a node of an allowed region may come back (uncordoned, relabelled, added by an
+	// autoscaler), and the scheduler then places the pods without anyone changing the
+	// workload. The message names the regions and carries the scheduler's words.
+	ReasonNoEligibleNodes = "NoEligibleNodes"
+
 	// ReasonNoDrift (InSync=True): no pod was changed in place.
 	ReasonNoDrift = "NoDrift"
 

@@ -41,6 +41,10 @@ func writeLedger(t *testing.T, key ed25519.PrivateKey, n int, tamper func([]gdpr
 	t.Helper()
 	dir := t.TempDir()
 	items, err := ledgertest.Chain("shop", "payments", n, 4, key, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC), func(i int) gdprv1alpha1.AuditEventSpec {
+		if i%3 == 2 { // entries with a placement, which only they encode
+			return gdprv1alpha1.AuditEventSpec{Type: gdprv1alpha1.AuditPodScheduled, Reason: "Bound", Message: "Bound to node n1 in region eu-west-1, zone eu-west-1a",
+				Placement: &gdprv1alpha1.AuditPlacement{Node: "n1", Region: "eu-west-1", Zone: "eu-west-1a"}, IdempotencyKey: fmt.Sprintf("p%d/PodScheduled", i)}
+		}
 		return gdprv1alpha1.AuditEventSpec{Type: gdprv1alpha1.AuditPodCreated, Reason: "ScalingUp", Message: "Created a pod", IdempotencyKey: fmt.Sprintf("p%d", i)}
 	})
 	if err != nil {
@@ -169,6 +173,15 @@ func TestAnotherLanguageReproducesTheHashes(t *testing.T) {
 	}{
 		{"intact", nil, "shop/payments: hash chain OK: entries 1 to 12"},
 		{"modified", func(items []gdprv1alpha1.AuditEvent) { items[3].Spec.Actor = "someone" }, "shop/payments: FAILED at entry 4"},
+		{"a placement moved to another region", func(items []gdprv1alpha1.AuditEvent) {
+			for i := range items {
+				if items[i].Spec.Placement != nil {
+					items[i].Spec.Placement.Region = "us-east-1"
+					return
+				}
+			}
+			t.Fatal("the chain has no entry with a placement")
+		}, "shop/payments: FAILED at entry "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			events, _ := writeLedger(t, key, 12, tc.tamper)

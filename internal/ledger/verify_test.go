@@ -269,6 +269,18 @@ func TestCanonicalEncoding(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("Canonical =\n%s\nwant\n%s", got, want)
 	}
+	// A placement is encoded where an entry has one, sorted among the keys, and left out
+	// (not null) where it has none: the entry above keeps the hash it always had.
+	placed := spec
+	placed.Type, placed.Reason = gdprv1alpha1.AuditPodScheduled, "Bound"
+	placed.Placement = &gdprv1alpha1.AuditPlacement{Node: "n1", Region: "eu-west-1"}
+	got, err = ledger.Canonical("shop", &placed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), `"namespace":"shop","placement":{"node":"n1","region":"eu-west-1","zone":""},"previousHash":""`) {
+		t.Errorf("Canonical with a placement =\n%s\nwant it between namespace and previousHash", got)
+	}
 	spec.Message = "line\nbreak"
 	if _, err := ledger.Canonical("shop", &spec); err == nil || !strings.Contains(err.Error(), "message") {
 		t.Errorf("a control character: err = %v, want a refusal naming message", err)

@@ -20,7 +20,9 @@ limitations under the License.
 package residency
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -102,4 +104,63 @@ func Allows(nodeLabels map[string]string, keys Keys, r gdprv1alpha1.Residency) b
 		return false
 	}
 	return true
+}
+
+// Placement is where a pod bound to node runs, as its PodScheduled entry records it: the
+// node and the region and zone its labels give (empty when the node carries no such label,
+// or is not known).
+func Placement(keys Keys, node string, nodeLabels map[string]string) gdprv1alpha1.AuditPlacement {
+	return gdprv1alpha1.AuditPlacement{Node: node, Region: nodeLabels[keys.Region], Zone: nodeLabels[keys.Zone]}
+}
+
+// PlacementMessage says where a pod was bound, in the words of its PodScheduled entry.
+func PlacementMessage(p gdprv1alpha1.AuditPlacement, nodeKnown bool) string {
+	if !nodeKnown {
+		return fmt.Sprintf("Bound to node %s, which was gone before its labels were read: region and zone unknown", p.Node)
+	}
+	return fmt.Sprintf("Bound to node %s in region %s, zone %s", p.Node, orNone(p.Region), orNone(p.Zone))
+}
+
+func orNone(label string) string {
+	if label == "" {
+		return "(none)"
+	}
+	return label
+}
+
+// Unschedulable tells whether the scheduler found no node for a pod: it is not bound, not
+// being deleted, and its PodScheduled condition is False with reason Unschedulable. The
+// scheduler's message says why (which nodes failed which filter).
+func Unschedulable(pod *corev1.Pod) (message string, ok bool) {
+	if pod.Spec.NodeName != "" || pod.DeletionTimestamp != nil {
+		return "", false
+	}
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+			return c.Message, true
+		}
+	}
+	return "", false
+}
+
+// NoEligibleNodes is what the Ready condition says while pods of a workload with residency r
+// cannot be scheduled: which regions (and zones) they are confined to, how many pods wait,
+// and the scheduler's own words for one of them. Nothing is placed elsewhere to keep the
+// workload running.
+func NoEligibleNodes(r gdprv1alpha1.Residency, waiting int, scheduler string) string {
+	where := "the allowed regions " + strings.Join(sorted(r.AllowedRegions), ", ")
+	if len(r.AllowedRegions) == 0 {
+		where = "the allowed zones " + strings.Join(sorted(r.AllowedZones), ", ")
+	} else if len(r.AllowedZones) > 0 {
+		where += " (zones " + strings.Join(sorted(r.AllowedZones), ", ") + ")"
+	}
+	pods := "1 pod stays"
+	if waiting != 1 {
+		pods = fmt.Sprintf("%d pods stay", waiting)
+	}
+	message := fmt.Sprintf("no schedulable node in %s: %s Pending, never placed elsewhere (spec.residency)", where, pods)
+	if scheduler != "" {
+		message += "; the scheduler says: " + scheduler
+	}
+	return message
 }

@@ -107,3 +107,88 @@ func TestAllows(t *testing.T) {
 		})
 	}
 }
+
+func TestPlacement(t *testing.T) {
+	labels := map[string]string{region: "eu-west-1", zone: "eu-west-1a", "custom/region": "eu-de"}
+	for _, tc := range []struct {
+		name      string
+		keys      Keys
+		labels    map[string]string
+		known     bool
+		want      gdprv1alpha1.AuditPlacement
+		wantWords string
+	}{
+		{"a node with both labels gives its region and zone", DefaultKeys, labels, true,
+			gdprv1alpha1.AuditPlacement{Node: "n1", Region: "eu-west-1", Zone: "eu-west-1a"},
+			"Bound to node n1 in region eu-west-1, zone eu-west-1a"},
+		{"the configured keys are read, not the well-known ones", Keys{Region: "custom/region", Zone: "custom/zone"}, labels, true,
+			gdprv1alpha1.AuditPlacement{Node: "n1", Region: "eu-de"},
+			"Bound to node n1 in region eu-de, zone (none)"},
+		{"a node gone before its labels were read is named, its place unknown", DefaultKeys, nil, false,
+			gdprv1alpha1.AuditPlacement{Node: "n1"},
+			"Bound to node n1, which was gone before its labels were read: region and zone unknown"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Placement(tc.keys, "n1", tc.labels)
+			if got != tc.want {
+				t.Errorf("Placement = %+v, want %+v", got, tc.want)
+			}
+			if words := PlacementMessage(got, tc.known); words != tc.wantWords {
+				t.Errorf("PlacementMessage = %q, want %q", words, tc.wantWords)
+			}
+		})
+	}
+}
+
+func TestUnschedulable(t *testing.T) {
+	unschedulable := corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable,
+		Message: "0/4 nodes are available: 1 node(s) were unschedulable, 3 node(s) didn't match Pod's node affinity/selector."}
+	for _, tc := range []struct {
+		name    string
+		pod     corev1.Pod
+		want    bool
+		message string
+	}{
+		{"a pod the scheduler found no node for is unschedulable, in the scheduler's words",
+			corev1.Pod{Status: corev1.PodStatus{Conditions: []corev1.PodCondition{unschedulable}}}, true, unschedulable.Message},
+		{"a pod not yet looked at by the scheduler is not",
+			corev1.Pod{}, false, ""},
+		{"a bound pod is not, whatever an old condition says",
+			corev1.Pod{Spec: corev1.PodSpec{NodeName: "n1"}, Status: corev1.PodStatus{Conditions: []corev1.PodCondition{unschedulable}}}, false, ""},
+		{"a pod waiting for a scheduling gate is not",
+			corev1.Pod{Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonSchedulingGated}}}}, false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			message, ok := Unschedulable(&tc.pod)
+			if ok != tc.want || message != tc.message {
+				t.Errorf("Unschedulable = %q, %v; want %q, %v", message, ok, tc.message, tc.want)
+			}
+		})
+	}
+}
+
+func TestNoEligibleNodes(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		r         gdprv1alpha1.Residency
+		waiting   int
+		scheduler string
+		want      string
+	}{
+		{"names the allowed regions, sorted, and the scheduler's words",
+			gdprv1alpha1.Residency{AllowedRegions: []string{"eu-west-1", "eu-central-1"}}, 2, "0/4 nodes are available",
+			"no schedulable node in the allowed regions eu-central-1, eu-west-1: 2 pods stay Pending, never placed elsewhere (spec.residency); the scheduler says: 0/4 nodes are available"},
+		{"names the zones beside the regions",
+			gdprv1alpha1.Residency{AllowedRegions: []string{"eu-west-1"}, AllowedZones: []string{"eu-west-1b", "eu-west-1a"}}, 1, "",
+			"no schedulable node in the allowed regions eu-west-1 (zones eu-west-1a, eu-west-1b): 1 pod stays Pending, never placed elsewhere (spec.residency)"},
+		{"names the zones alone when no region is given",
+			gdprv1alpha1.Residency{AllowedZones: []string{"eu-west-1a"}}, 1, "",
+			"no schedulable node in the allowed zones eu-west-1a: 1 pod stays Pending, never placed elsewhere (spec.residency)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := NoEligibleNodes(tc.r, tc.waiting, tc.scheduler); got != tc.want {
+				t.Errorf("NoEligibleNodes =\n %q\nwant\n %q", got, tc.want)
+			}
+		})
+	}
+}
