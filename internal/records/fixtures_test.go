@@ -146,7 +146,7 @@ func verifiedLedger(head int64, seed byte) *gdprv1alpha1.AuditLedgerStatus {
 // declaration in every way a record can show.
 func clinic() Workload {
 	return Workload{
-		Namespace: "clinic", Name: "records",
+		Namespace: "clinic", Name: "records", UID: "3f1c9a52-clinic-records",
 		Spec: gdprv1alpha1.GDPRWorkloadSpec{
 			Residency:   gdprv1alpha1.Residency{AllowedRegions: []string{"eu-central-1"}, AllowedZones: []string{"eu-central-1a", "eu-central-1b"}},
 			Hardening:   gdprv1alpha1.Hardening{Profile: gdprv1alpha1.HardeningImmutable},
@@ -181,6 +181,10 @@ func clinic() Workload {
 				Violations: []string{"containers[api].securityContext.privileged is true"}},
 		},
 		Entries: []gdprv1alpha1.AuditEventSpec{
+			// An earlier workload of the same name ran in us-west-2; its ledger was taken over.
+			scheduled(2, 25*24*hour, "records-prev1", "uid-p", "us-west-2a-1", "us-west-2", "us-west-2a"),
+			{Sequence: 19, Time: ago(11 * 24 * hour), Type: gdprv1alpha1.AuditWorkloadCreated, Reason: string(gdprv1alpha1.AuditReasonCreated),
+				Subject: gdprv1alpha1.AuditSubject{Workload: "records", WorkloadUID: "3f1c9a52-clinic-records"}},
 			scheduled(20, 10*24*hour, "records-k2l9q", "uid-f", "us-east-1a-1", "us-east-1", "us-east-1a"),
 			drift(21, 10*24*hour-hour, "records-k2l9q", string(gdprv1alpha1.DriftOutOfRegion)),
 			deleted(22, 10*24*hour-hour, "records-k2l9q", "uid-f"),

@@ -27,6 +27,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/hardening"
 	"github.com/amber-gdpr/amber/internal/residency"
 )
 
@@ -45,14 +46,17 @@ type Input struct {
 // Workload is one GDPRWorkload with the evidence about it.
 type Workload struct {
 	Namespace, Name string
+	// UID tells this workload's entries from those of an earlier workload of the same name,
+	// whose ledger it took over.
+	UID string
 	// Spec and Status are the workload's, as read.
 	Spec   gdprv1alpha1.GDPRWorkloadSpec
 	Status gdprv1alpha1.GDPRWorkloadStatus
 	// Pods are the workload's pods now, with the hardening violations of each pod's spec.
 	Pods []Pod
 	// Entries are the ledger entries of the workload's ledger that the record reads
-	// (PodScheduled, PodDeleted and DriftDetected), of any age: a pod scheduled before the
-	// window that still runs ran during it.
+	// (WorkloadCreated, PodScheduled, PodDeleted and DriftDetected), of any age: a pod
+	// scheduled before the window that still runs ran during it.
 	Entries []gdprv1alpha1.AuditEventSpec
 	// Ledger is the status of the workload's AuditLedger; nil when there is none.
 	Ledger *gdprv1alpha1.AuditLedgerStatus
@@ -297,11 +301,12 @@ func Build(in Input) Record {
 }
 
 func buildSystem(in Input, w Workload, start time.Time) System {
+	w.Entries = ownEntries(w)
 	s := System{Namespace: w.Namespace, Name: w.Name, Processing: declaration(w.Spec.Processing), Purposes: []PurposeRecord{}, Findings: []Finding{}}
 	placements := placementsInWindow(w.Entries, start, in.Now)
 	s.Measures = Measures{
 		PinnedImages: pinnedImages(w.Status.PinnedImages),
-		Hardening:    hardening(w),
+		Hardening:    hardeningOf(w),
 		Residency:    residencyUsed(w.Spec.Residency, placements),
 		Drift:        driftInWindow(w, start, in.Now),
 		Ledger:       ledger(w.Ledger),
@@ -328,6 +333,26 @@ func buildSystem(in Input, w Workload, start time.Time) System {
 	return s
 }
 
+// ownEntries are the entries about w itself: a ledger has its workload's name and outlives
+// it, so a workload that reuses a name continues the ledger of the one before; its own
+// entries start at the WorkloadCreated entry that names its UID. When retention removed
+// that entry, every entry kept is taken as its own.
+func ownEntries(w Workload) []gdprv1alpha1.AuditEventSpec {
+	first := int64(0)
+	for _, e := range w.Entries {
+		if e.Type == gdprv1alpha1.AuditWorkloadCreated && w.UID != "" && e.Subject.WorkloadUID == w.UID && e.Sequence > first {
+			first = e.Sequence
+		}
+	}
+	var out []gdprv1alpha1.AuditEventSpec
+	for _, e := range w.Entries {
+		if e.Sequence >= first {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func pinnedImages(pins []gdprv1alpha1.PinnedImage) []PinnedImage {
 	out := make([]PinnedImage, 0, len(pins))
 	for _, p := range pins {
@@ -337,13 +362,8 @@ func pinnedImages(pins []gdprv1alpha1.PinnedImage) []PinnedImage {
 	return out
 }
 
-// Profile is the workload's hardening profile, Immutable when unset (the API's default).
-func Profile(spec gdprv1alpha1.GDPRWorkloadSpec) gdprv1alpha1.HardeningProfile {
-	return cmp.Or(spec.Hardening.Profile, gdprv1alpha1.HardeningImmutable)
-}
-
-func hardening(w Workload) Hardening {
-	h := Hardening{Profile: Profile(w.Spec)}
+func hardeningOf(w Workload) Hardening {
+	h := Hardening{Profile: hardening.Effective(w.Spec.Hardening.Profile)}
 	for _, p := range w.Pods {
 		if !p.running() {
 			continue
@@ -361,7 +381,7 @@ func hardeningFindings(w Workload) []Finding {
 	for _, p := range sortedPods(w.Pods) {
 		if p.running() && len(p.Violations) > 0 {
 			out = append(out, finding(FindingHardeningViolated, "pod %s does not comply with the %s hardening profile: %s",
-				p.Name, Profile(w.Spec), strings.Join(p.Violations, "; ")))
+				p.Name, hardening.Effective(w.Spec.Hardening.Profile), strings.Join(p.Violations, "; ")))
 		}
 	}
 	return out

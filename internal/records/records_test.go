@@ -82,6 +82,18 @@ func TestWorkloadFindings(t *testing.T) {
 			w.Spec.Residency = gdprv1alpha1.Residency{}
 			w.Entries = append(w.Entries, scheduled(18, 24*hour, "payments-us001", "uid-x", "us-east-1a-1", "us-east-1", "us-east-1a"))
 		}, nil},
+		{"entries of an earlier workload of the same name are not this one's", func(w *Workload) {
+			w.UID = "workload-2"
+			w.Entries = append(w.Entries,
+				scheduled(1, 20*24*hour, "payments-us001", "uid-x", "us-east-1a-1", "us-east-1", "us-east-1a"),
+				gdprv1alpha1.AuditEventSpec{Sequence: 2, Time: ago(20 * 24 * hour), Type: gdprv1alpha1.AuditWorkloadCreated,
+					Subject: gdprv1alpha1.AuditSubject{Workload: "payments", WorkloadUID: "workload-2"}})
+		}, nil},
+		{"without its WorkloadCreated entry every entry kept counts", func(w *Workload) {
+			w.UID = "workload-2"
+			w.Entries = append(w.Entries,
+				scheduled(1, 20*24*hour, "payments-us001", "uid-x", "us-east-1a-1", "us-east-1", "us-east-1a"))
+		}, []Finding{{Kind: FindingOutsideResidency, Message: "pod payments-us001 was placed on node us-east-1a-1 in region us-east-1, zone us-east-1a at 2026-11-05T09:00:00Z, outside the allowed regions eu-central-1, eu-west-1"}}},
 		{"OutOfRegion drift in the window is a finding, whatever the placement said", func(w *Workload) {
 			w.Entries = append(w.Entries, drift(18, 24*hour, "payments-7xk2p", string(gdprv1alpha1.DriftOutOfRegion)))
 		}, []Finding{{Kind: FindingOutsideResidency, Message: "pod payments-7xk2p was found on a node outside the allowed regions eu-central-1, eu-west-1 at 2026-11-24T09:00:00Z (OutOfRegion drift, entry 18)"}}},
