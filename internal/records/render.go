@@ -296,7 +296,7 @@ func Markdown(w io.Writer, r Record) error {
 	fmt.Fprintf(b, "Made by `kubectl amber records` at %s from the cluster and its audit ledgers. "+
 		"Evidence window: %s to %s (%s). Keys checked against the %s taxonomy (CC-BY-4.0, Ethyca, Inc.).\n\n",
 		formatTime(r.GeneratedAt), formatTime(r.WindowStart), formatTime(r.GeneratedAt), r.Window, r.Taxonomy)
-	fmt.Fprintf(b, "%d workloads, %d rows, %d findings, %d notes.\n\n", len(r.Systems), len(r.rows()), findings, notes)
+	fmt.Fprintf(b, "%s, %s, %s, %s.\n\n", count(len(r.Systems), "workload"), count(len(r.rows()), "row"), count(findings, "finding"), count(notes, "note"))
 
 	header := []string{"Workload", "Role", "Controller", "Purpose", "Lawful basis", "Data subjects", "Personal data",
 		"Special categories", "Recipients", "Third-country transfers", "Retention", "Review",
@@ -358,6 +358,14 @@ func Markdown(w io.Writer, r Record) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// count writes n things, in the plural unless n is 1.
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 func orNone(s string) string {
