@@ -18,9 +18,13 @@ limitations under the License.
 //
 //	kubectl amber verify -f events.json --public-key amber.pub   verify a saved ledger offline
 //	kubectl amber verify -n NAMESPACE LEDGER                     verify a ledger in the cluster
+//	kubectl amber records [-n NAMESPACE] [-o FORMAT] [--strict]  print the record of processing (GDPR Art. 30)
 //
 // verify exits 0 only when every chain and its signed checkpoints verify; otherwise 1, with
-// the first bad sequence number and what is wrong with it. Usage errors exit 2.
+// the first bad sequence number and what is wrong with it. records prints every workload's
+// declared spec.processing beside the measures Amber proves from the cluster and the ledger,
+// with findings where they disagree, as Markdown, CSV, JSON or a fideslang manifest; with
+// --strict it exits 1 when there is a finding. Usage errors exit 2.
 package main
 
 import (
@@ -37,8 +41,13 @@ func main() {
 const usage = `Usage:
   kubectl amber verify -f FILE --public-key amber.pub   verify entries saved with 'kubectl get ae -o json' (or the manager's export); FILE may be -
   kubectl amber verify [-n NAMESPACE] LEDGER            verify a ledger in the cluster of the current kubeconfig
+  kubectl amber records [-n NAMESPACE] [--since 30d] [-o markdown|csv|json|fides] [--strict]
+                                                       print the record of processing activities (GDPR Art. 30)
+                                                       of every workload, its declaration beside what Amber proves
 
-Exit status: 0 when every chain and its signed checkpoints verify, 1 when one does not, 2 on bad usage.
+Exit status: verify: 0 when every chain and its signed checkpoints verify, 1 when one does not.
+records: 0 when printed, 1 with --strict when the record holds findings. Both: 2 on bad usage.
+'kubectl amber records --help' lists its flags.
 `
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -52,6 +61,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "verify":
 		return verifyCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "records":
+		return recordsCommand(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "kubectl amber: unknown command %q\n\n%s", args[0], usage)
 		return 2
