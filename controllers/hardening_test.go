@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/drift"
 	"github.com/amber-gdpr/amber/internal/hardening"
 )
 
@@ -210,5 +211,122 @@ var _ = Describe("Hardening validation", func() {
 		w.Spec.Hardening.Profile = "Restricted"
 		err := k8sClient.Create(ctx, w, client.DryRunAll)
 		Expect(err).To(MatchError(ContainSubstring(`spec.hardening.profile: Unsupported value: "Restricted": supported values: "Immutable", "Baseline"`)))
+	})
+})
+
+// lockedDown is the security context a container the template left unset gets under
+// Immutable.
+func lockedDown() *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		RunAsNonRoot:             ptr.To(true),
+		ReadOnlyRootFilesystem:   ptr.To(true),
+		AllowPrivilegeEscalation: ptr.To(false),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+var _ = Describe("Hardening", func() {
+	var ns string
+	BeforeEach(func(ctx SpecContext) { ns = newNamespace(ctx) })
+
+	It("locks down every pod it creates, filling in only what the template left unset, and never writes the workload", func(ctx SpecContext) {
+		w := workload(ns, "locked", 2, image("app:1"))
+		w.Spec.Template.Spec.InitContainers = []corev1.Container{{Name: "migrate", Image: image("app:1")}}
+		w.Spec.Template.Spec.Containers[0].SecurityContext = &corev1.SecurityContext{RunAsUser: ptr.To[int64](1000)}
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		Eventually(func() []corev1.Pod { return activePods(ctx, w) }, timeout, interval).Should(HaveLen(2))
+
+		app := lockedDown()
+		app.RunAsUser = ptr.To[int64](1000)
+		for _, p := range activePods(ctx, w) {
+			Expect(p.Spec.Containers[0].SecurityContext).To(Equal(app), "the template's own setting kept, the rest filled in")
+			Expect(p.Spec.InitContainers[0].SecurityContext).To(Equal(lockedDown()))
+			Expect(p.Spec.AutomountServiceAccountToken).To(HaveValue(BeFalse()))
+			Expect(hardening.Violations(&p.Spec, immutable)).To(BeEmpty())
+		}
+
+		By("the settings are part of the drift baseline recorded when each pod was created")
+		Eventually(func(g Gomega) {
+			recorded := map[string]string{}
+			for _, e := range entriesOf(ctx, ns, w.Name) {
+				if e.Spec.Type == gdprv1alpha1.AuditPodCreated {
+					recorded[e.Spec.Subject.PodUID] = e.Spec.Fingerprints.After
+				}
+			}
+			pods := activePods(ctx, w)
+			g.Expect(pods).To(HaveLen(2))
+			for _, p := range pods {
+				g.Expect(recorded).To(HaveKeyWithValue(string(p.UID), drift.Fingerprint(drift.BaselineOf(&p))))
+				unhardened := p.DeepCopy()
+				unhardened.Spec.Containers[0].SecurityContext = &corev1.SecurityContext{RunAsUser: ptr.To[int64](1000)}
+				g.Expect(drift.Fingerprint(drift.BaselineOf(unhardened))).NotTo(Equal(recorded[string(p.UID)]))
+			}
+		}, timeout, interval).Should(Succeed())
+
+		got := &gdprv1alpha1.GDPRWorkload{}
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), got)).To(Succeed())
+		Expect(got.Spec.Template.Spec.Containers[0].SecurityContext).To(Equal(&corev1.SecurityContext{RunAsUser: ptr.To[int64](1000)}),
+			"the workload as applied is never written to: a GitOps tool sees no diff")
+		Expect(got.Spec.Template.Spec.InitContainers[0].SecurityContext).To(BeNil())
+		Expect(got.Spec.Template.Spec.AutomountServiceAccountToken).To(BeNil())
+	})
+
+	It("rolls a profile change out as a new revision, records it, and returns to the recorded revision when the profile goes back", func(ctx SpecContext) {
+		w := workload(ns, "profiled", 2, image("app:1"))
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
+		eventuallyReady(ctx, w, 2)
+		immutableRun := &gdprv1alpha1.GDPRWorkload{}
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), immutableRun)).To(Succeed())
+
+		By("Immutable to Baseline: new pods with nothing filled in replace the locked-down ones")
+		changeSpec(ctx, w, func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.Hardening.Profile = baseline })
+		Eventually(func(g Gomega) {
+			actAsKubelet(ctx, w)
+			finalizePods(ctx, w)
+			got := &gdprv1alpha1.GDPRWorkload{}
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), got)).To(Succeed())
+			g.Expect(got.Status.ObservedGeneration).To(Equal(got.Generation))
+			g.Expect(got.Status.CurrentRevision).NotTo(Equal(immutableRun.Status.CurrentRevision))
+			pods := activePods(ctx, w)
+			g.Expect(pods).To(HaveLen(2))
+			for _, p := range pods {
+				g.Expect(p.Labels).To(HaveKeyWithValue(gdprv1alpha1.RevisionLabel, got.Status.CurrentRevision))
+				g.Expect(p.Spec.Containers[0].SecurityContext).To(BeNil())
+				g.Expect(p.Spec.AutomountServiceAccountToken).To(BeNil())
+			}
+		}, timeout, interval).Should(Succeed())
+
+		By("Baseline to Immutable: the earlier revision is restored, its pods locked down again")
+		changeSpec(ctx, w, func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.Hardening.Profile = immutable })
+		Eventually(func(g Gomega) {
+			actAsKubelet(ctx, w)
+			finalizePods(ctx, w)
+			got := &gdprv1alpha1.GDPRWorkload{}
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), got)).To(Succeed())
+			g.Expect(got.Status.ObservedGeneration).To(Equal(got.Generation))
+			g.Expect(got.Status.CurrentRevision).To(Equal(immutableRun.Status.CurrentRevision))
+			pods := activePods(ctx, w)
+			g.Expect(pods).To(HaveLen(2))
+			for _, p := range pods {
+				g.Expect(p.Spec.Containers[0].SecurityContext).To(Equal(lockedDown()))
+			}
+		}, timeout, interval).Should(Succeed())
+
+		By("the ledger records each change of profile, from and to, and the rollouts it made")
+		var changes []string
+		var types []string
+		for _, e := range entriesOf(ctx, ns, w.Name) {
+			if e.Spec.Type == gdprv1alpha1.AuditWorkloadSpecChanged {
+				changes = append(changes, e.Spec.Reason+": "+e.Spec.Message)
+			}
+			types = append(types, string(e.Spec.Type)+"/"+e.Spec.Reason)
+		}
+		Expect(changes).To(HaveExactElements(
+			And(HavePrefix("HardeningChanged: Workload spec changed: spec.hardening.profile from Immutable to Baseline."), HaveSuffix("Hardening profile: Baseline.")),
+			And(HavePrefix("HardeningChanged: Workload spec changed: spec.hardening.profile from Baseline to Immutable."), HaveSuffix("Hardening profile: Immutable.")),
+		))
+		Expect(types).To(ContainElements("RevisionPinned/Pinned", "RolloutStarted/NewRevision", "RevisionRestored/Rollback", "RolloutCompleted/AllPodsUpdated"))
+		Expect(verifyChain(ctx, ns, w.Name).Problem).To(BeNil())
 	})
 })
