@@ -32,6 +32,8 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/drift"
+	"github.com/amber-gdpr/amber/internal/hardening"
+	"github.com/amber-gdpr/amber/internal/ledger"
 	"github.com/amber-gdpr/amber/internal/residency"
 )
 
@@ -79,7 +81,11 @@ func (r *GDPRWorkloadReconciler) recordWorkload(ctx context.Context, scope *work
 		return err
 	}
 	subject := gdprv1alpha1.AuditSubject{Workload: w.Name, WorkloadUID: string(w.UID), Generation: w.Generation, Revision: scope.templateHash}
-	message := fmt.Sprintf("Generation %d: %d replicas of template %s", w.Generation, desiredReplicas(w), scope.templateHash)
+	profile := hardening.Effective(w.Spec.Hardening.Profile)
+	// Every entry of a generation names its profile, so that the ledger answers how the
+	// workload's containers were locked down at any time, and the next change can tell
+	// whether the profile changed.
+	message := fmt.Sprintf("Generation %d: %d replicas of template %s. %s", w.Generation, desiredReplicas(w), scope.templateHash, ledger.HardeningNote(profile))
 	var entry gdprv1alpha1.AuditEventSpec
 	switch {
 	case !ok:
@@ -97,6 +103,11 @@ func (r *GDPRWorkloadReconciler) recordWorkload(ctx context.Context, scope *work
 			Fingerprints:   gdprv1alpha1.AuditFingerprints{Before: known.Fingerprint, After: fingerprint},
 			IdempotencyKey: fmt.Sprintf("%s/spec/%d", w.UID, w.Generation),
 			Message:        "Workload spec changed. " + message,
+		}
+		// A generation recorded before profiles were (Hardening empty) tells no change.
+		if known.Hardening != "" && known.Hardening != profile {
+			entry.Reason = string(gdprv1alpha1.AuditReasonHardeningChanged)
+			entry.Message = fmt.Sprintf("Workload spec changed: spec.hardening.profile from %s to %s. %s", known.Hardening, profile, message)
 		}
 	default:
 		return nil

@@ -246,7 +246,7 @@ func resultOf(scope *workloadScope, err, outcome error) (ctrl.Result, error) {
 }
 
 func (r *GDPRWorkloadReconciler) hashTemplate(_ context.Context, scope *workloadScope) error {
-	hash, err := podplan.TemplateHash(&scope.workload.Spec.Template)
+	hash, err := podplan.TemplateHash(&scope.workload.Spec.Template, scope.workload.Spec.Hardening.Profile)
 	if err != nil {
 		return fmt.Errorf("hash pod template: %w", err)
 	}

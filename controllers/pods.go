@@ -29,13 +29,16 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/drift"
+	"github.com/amber-gdpr/amber/internal/hardening"
 	"github.com/amber-gdpr/amber/internal/podplan"
 	"github.com/amber-gdpr/amber/internal/residency"
 	"github.com/amber-gdpr/amber/internal/revision"
 )
 
 // newPod makes a pod of revision from the workload's template, every image replaced by its
-// pinned reference, required to run on a node within the workload's residency (read from
+// pinned reference, locked down by the revision's hardening profile (the settings the
+// template left unset filled in here, on the pod, never in the workload: a GitOps tool sees
+// no diff), required to run on a node within the workload's residency (read from
 // the node labels keys names). The API server completes the name from generateName, so replacements
 // never wait for a terminating pod's name.
 // The template is the revision's own, as recorded: the workload's may have moved on while
@@ -46,6 +49,9 @@ func newPod(workload *gdprv1alpha1.GDPRWorkload, rev revision.Revision, keys res
 	if err != nil {
 		return nil, fmt.Errorf("make pod of revision %s: %w", rev.ID, err)
 	}
+	// The revision's profile, not the workload's: a profile change is a new revision, and a
+	// pod made from the old one during the rollout is made as its revision's pods were.
+	hardening.Apply(&spec, rev.Hardening)
 	// The workload's residency as it is now, not as the revision recorded it: narrowing the
 	// regions must not wait for a new revision, and the pods already placed are checked
 	// against it apart.

@@ -46,7 +46,10 @@ type Hardening struct {
 	// network, PID or IPC namespace, no hostPath volume, and automountServiceAccountToken
 	// false unless the template sets it. Baseline: not privileged, no host namespaces, no
 	// hostPath volume. Settings the template leaves unset are filled in on each pod, not in
-	// the workload; a template that contradicts its profile is refused.
+	// the workload; settings it makes are kept. A template that contradicts its profile is
+	// refused, naming the field: under Immutable also runAsUser 0, seccomp Unconfined, and
+	// any added capability but NET_BIND_SERVICE. Changing the profile rolls the pods out
+	// to a new revision, and the ledger records the change (reason HardeningChanged).
 	// +kubebuilder:default=Immutable
 	// +optional
 	Profile HardeningProfile `json:"profile,omitempty"`

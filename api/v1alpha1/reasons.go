@@ -30,6 +30,10 @@ const (
 	AuditReasonCreated AuditReason = "Created"
 	// AuditReasonSpecChanged (WorkloadSpecChanged): a new generation of the spec.
 	AuditReasonSpecChanged AuditReason = "SpecChanged"
+	// AuditReasonHardeningChanged (WorkloadSpecChanged): a new generation of the spec that
+	// changed spec.hardening.profile; the message says from which profile to which. The pods
+	// then roll out to a revision under the new profile.
+	AuditReasonHardeningChanged AuditReason = "HardeningChanged"
 	// AuditReasonDeleted (WorkloadDeleted): the workload was deleted and its pods are gone.
 	AuditReasonDeleted AuditReason = "Deleted"
 )

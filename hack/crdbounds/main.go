@@ -16,11 +16,14 @@ limitations under the License.
 
 // Command crdbounds writes the bounds of a GDPRWorkload's pod template into the CRD that
 // controller-gen generated: maxItems on spec.template.spec.containers and initContainers,
-// maxLength on their images (api/v1alpha1 MaxTemplateContainers and MaxImageLength).
+// maxLength on their images, and maxItems and maxLength on the capabilities they add
+// (api/v1alpha1 MaxTemplateContainers, MaxImageLength, MaxCapabilities and
+// MaxCapabilityLength).
 //
 // The template is k8s.io/api's PodTemplateSpec, where kubebuilder markers cannot go; without
 // the bounds the API server estimates the CEL rules that check every image against the
-// reference grammar as too costly and refuses the CRD. `make manifests` runs it:
+// reference grammar (or every added capability against the hardening profile) as too costly
+// and refuses the CRD. `make manifests` runs it:
 //
 //	go run ./hack/crdbounds config/crd/bases/gdpr.amber.dev_gdprworkloads.yaml
 //
@@ -82,8 +85,18 @@ func bound(file string) error {
 			if !ok {
 				return fmt.Errorf("version %v: no spec.template.spec.%s[].image in the schema", version["name"], list)
 			}
+			add, ok := dig(containers, "items", "properties", "securityContext", "properties", "capabilities", "properties", "add").(map[string]any)
+			if !ok {
+				return fmt.Errorf("version %v: no spec.template.spec.%s[].securityContext.capabilities.add in the schema", version["name"], list)
+			}
+			capability, ok := add["items"].(map[string]any)
+			if !ok {
+				return fmt.Errorf("version %v: no items in spec.template.spec.%s[].securityContext.capabilities.add", version["name"], list)
+			}
 			containers["maxItems"] = gdprv1alpha1.MaxTemplateContainers
 			image["maxLength"] = gdprv1alpha1.MaxImageLength
+			add["maxItems"] = gdprv1alpha1.MaxCapabilities
+			capability["maxLength"] = gdprv1alpha1.MaxCapabilityLength
 		}
 	}
 	out, err := yaml.Marshal(crd)

@@ -82,6 +82,10 @@ func TestDetect(t *testing.T) {
 			p.Spec.Tolerations = append(p.Spec.Tolerations, corev1.Toleration{Key: "evil", Operator: corev1.TolerationOpExists})
 			p.Spec.ActiveDeadlineSeconds = ptr.To[int64](30)
 		}, []Finding{{SpecMutated, []string{"spec.activeDeadlineSeconds", "spec.tolerations"}}}},
+		{"a security setting the hardening profile filled in, changed in place (by a write to etcd: the API server refuses it)", func(p *corev1.Pod) {
+			p.Spec.Containers[0].SecurityContext = &corev1.SecurityContext{ReadOnlyRootFilesystem: ptr.To(false)}
+			p.Spec.AutomountServiceAccountToken = ptr.To(true)
+		}, []Finding{{SpecMutated, []string{"spec.automountServiceAccountToken", "spec.containers"}}}},
 		{"a label edited and an annotation added", func(p *corev1.Pod) {
 			p.Labels["app"] = "other"
 			p.Annotations["note"] = "hi"

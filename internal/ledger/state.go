@@ -18,6 +18,7 @@ package ledger
 
 import (
 	"maps"
+	"strings"
 	"time"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
@@ -87,6 +88,10 @@ type WorkloadRecord struct {
 	Generation int64
 	// Fingerprint is the spec fingerprint recorded with it.
 	Fingerprint string
+	// Hardening is the hardening profile that generation asked for, as its entry's message
+	// ends (HardeningNote); empty when the entry does not say (written before Amber recorded
+	// profiles).
+	Hardening gdprv1alpha1.HardeningProfile
 	// Deleted is true once the workload's deletion is recorded.
 	Deleted bool
 }
@@ -143,7 +148,7 @@ func (s *State) Apply(spec *gdprv1alpha1.AuditEventSpec) {
 		// A late entry of an older generation (say, from a replica that read a stale
 		// workload) must not roll the recorded spec back: the newest generation stays.
 		if subject.Generation >= s.Workloads[subject.WorkloadUID].Generation {
-			s.Workloads[subject.WorkloadUID] = WorkloadRecord{Generation: subject.Generation, Fingerprint: spec.Fingerprints.After}
+			s.Workloads[subject.WorkloadUID] = WorkloadRecord{Generation: subject.Generation, Fingerprint: spec.Fingerprints.After, Hardening: hardeningIn(spec.Message)}
 		}
 	case gdprv1alpha1.AuditDriftDetected:
 		s.Drift.Detected[spec.Reason]++
@@ -187,4 +192,30 @@ func (s *State) init() {
 	if s.Drift.Detected == nil {
 		s.Drift.Detected = map[string]int64{}
 	}
+}
+
+// hardeningNotePrefix begins the sentence that names a generation's hardening profile.
+const hardeningNotePrefix = "Hardening profile: "
+
+// HardeningNote is the sentence a WorkloadCreated or WorkloadSpecChanged entry's message ends
+// with: the hardening profile of the generation it records. The fold reads it back
+// (WorkloadRecord.Hardening), so that the next change of the spec can tell whether the
+// profile changed, and from which: the chain, not the manager's memory, holds what was
+// asked for before. The entry's schema is left as it is, and so its hash.
+func HardeningNote(profile gdprv1alpha1.HardeningProfile) string {
+	return hardeningNotePrefix + string(profile) + "."
+}
+
+// hardeningIn reads the profile HardeningNote wrote into message; empty when there is none.
+func hardeningIn(message string) gdprv1alpha1.HardeningProfile {
+	i := strings.LastIndex(message, hardeningNotePrefix)
+	if i < 0 {
+		return ""
+	}
+	rest := message[i+len(hardeningNotePrefix):]
+	end := strings.IndexByte(rest, '.')
+	if end <= 0 {
+		return ""
+	}
+	return gdprv1alpha1.HardeningProfile(rest[:end])
 }

@@ -97,6 +97,11 @@ func specChanged(uid string, generation int64, fingerprint string) gdprv1alpha1.
 	}
 }
 
+func withMessage(entry gdprv1alpha1.AuditEventSpec, message string) gdprv1alpha1.AuditEventSpec {
+	entry.Message = message
+	return entry
+}
+
 func workloadDeleted(uid string) gdprv1alpha1.AuditEventSpec {
 	return gdprv1alpha1.AuditEventSpec{
 		Type: gdprv1alpha1.AuditWorkloadDeleted, Reason: "Deleted",
@@ -201,6 +206,22 @@ func TestFold(t *testing.T) {
 				Head: 3, HeadHash: "hash-3", Unsigned: 3, FirstUnsigned: at(1),
 				Recorded:  recorded("w/WorkloadCreated", "w/spec/3", "w/spec/2"),
 				Workloads: map[string]ledger.WorkloadRecord{"w": {Generation: 3, Fingerprint: "spec-3"}},
+			},
+		},
+		{
+			name: "the hardening profile a generation's entry names is recorded with it, none when it names none",
+			entries: []gdprv1alpha1.AuditEventSpec{
+				withMessage(workloadCreated("w", 1, "spec-1"), "Workload created. Generation 1: 3 replicas of template abc. "+ledger.HardeningNote(gdprv1alpha1.HardeningBaseline)),
+				withMessage(specChanged("w", 2, "spec-2"), "Workload spec changed: spec.hardening.profile Baseline to Immutable. Generation 2. "+ledger.HardeningNote(gdprv1alpha1.HardeningImmutable)),
+				withMessage(workloadCreated("v", 1, "spec-1"), "Workload created (before Amber recorded profiles)."),
+			},
+			want: ledger.State{
+				Head: 3, HeadHash: "hash-3", Unsigned: 3, FirstUnsigned: at(1),
+				Recorded: recorded("w/WorkloadCreated", "w/spec/2", "v/WorkloadCreated"),
+				Workloads: map[string]ledger.WorkloadRecord{
+					"w": {Generation: 2, Fingerprint: "spec-2", Hardening: gdprv1alpha1.HardeningImmutable},
+					"v": {Generation: 1, Fingerprint: "spec-1"},
+				},
 			},
 		},
 		{

@@ -21,6 +21,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 )
 
 func template(image string, labels map[string]string) *corev1.PodTemplateSpec {
@@ -34,7 +36,7 @@ func TestTemplateHash(t *testing.T) {
 	base := template("registry.example/app:1", map[string]string{"a": "1", "b": "2"})
 	rev := func(tpl *corev1.PodTemplateSpec) string {
 		t.Helper()
-		r, err := TemplateHash(tpl)
+		r, err := TemplateHash(tpl, gdprv1alpha1.HardeningImmutable)
 		if err != nil {
 			t.Fatalf("TemplateHash: %v", err)
 		}
@@ -59,6 +61,19 @@ func TestTemplateHash(t *testing.T) {
 			}
 		})
 	}
+	t.Run("another hardening profile is another revision, and the default profile is no profile", func(t *testing.T) {
+		baseline, err := TemplateHash(base, gdprv1alpha1.HardeningBaseline)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unset, err := TemplateHash(base, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if baseline == rev(base) || unset != rev(base) {
+			t.Errorf("Immutable %s, Baseline %s, unset %s: want Baseline apart, unset as Immutable", rev(base), baseline, unset)
+		}
+	})
 	// A template's revision must not change between releases of Amber: it is stored in pod
 	// labels, and a change would replace every running pod on upgrade. The value is the first
 	// ten hex digits of SHA-256 over {"metadata":{"labels":{"a":"1","b":"2"}},"spec":{"containers":[{"name":"app","image":"registry.example/app:1","resources":{}}]}}.

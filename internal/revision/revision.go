@@ -51,18 +51,21 @@ const RefreshedAtAnnotation = "gdpr.amber.dev/refreshed-at"
 // number means it was restored since (the template went back to it).
 const PinnedAsAnnotation = "gdpr.amber.dev/pinned-as"
 
-// Data is what a workload's ControllerRevision holds: the template as the user wrote it and
-// the digest each of its images was pinned to.
+// Data is what a workload's ControllerRevision holds: the template as the user wrote it, the
+// digest each of its images was pinned to, and the hardening profile its pods are locked
+// down by (absent from revisions made before profiles existed: the default, Immutable).
 type Data struct {
-	Template     corev1.PodTemplateSpec     `json:"template"`
-	PinnedImages []gdprv1alpha1.PinnedImage `json:"pinnedImages"`
+	Template     corev1.PodTemplateSpec        `json:"template"`
+	PinnedImages []gdprv1alpha1.PinnedImage    `json:"pinnedImages"`
+	Hardening    gdprv1alpha1.HardeningProfile `json:"hardening,omitempty"`
 }
 
 // Revision is one decoded ControllerRevision of a workload.
 type Revision struct {
 	// ID is the revision's identity, the value of the pods' revision label.
 	ID string
-	// TemplateHash is the hash of the template as written.
+	// TemplateHash is the hash of the template as written and its hardening profile
+	// (podplan.TemplateHash).
 	TemplateHash string
 	// Number orders revisions: the highest was made or restored last.
 	Number int64
@@ -72,6 +75,9 @@ type Revision struct {
 	Template corev1.PodTemplateSpec
 	// Pins are the images and their digests.
 	Pins []gdprv1alpha1.PinnedImage
+	// Hardening is the profile the revision's pods are locked down by, as recorded: a pod
+	// made from an older revision during a rollout keeps the profile it was made under.
+	Hardening gdprv1alpha1.HardeningProfile
 	// CheckedAt is when the pins were last found current: resolution, or the last refresh.
 	CheckedAt time.Time
 	// PinnedAs is the number the revision was made with; Number is higher once restored.
@@ -118,7 +124,7 @@ func Name(workload, id string) string {
 
 // New makes the ControllerRevision of revision id of workload, owned by it.
 func New(workload *gdprv1alpha1.GDPRWorkload, id, templateHash string, number int64, pins []gdprv1alpha1.PinnedImage) (*appsv1.ControllerRevision, error) {
-	raw, err := json.Marshal(Data{Template: workload.Spec.Template, PinnedImages: pins})
+	raw, err := json.Marshal(Data{Template: workload.Spec.Template, PinnedImages: pins, Hardening: workload.Spec.Hardening.Profile})
 	if err != nil {
 		return nil, fmt.Errorf("encode revision %s: %w", id, err)
 	}
@@ -159,6 +165,7 @@ func Decode(cr *appsv1.ControllerRevision) (Revision, error) {
 		Name:         cr.Name,
 		Template:     data.Template,
 		Pins:         data.PinnedImages,
+		Hardening:    data.Hardening,
 		PinnedAs:     cr.Revision,
 	}
 	if n, err := strconv.ParseInt(cr.Annotations[PinnedAsAnnotation], 10, 64); err == nil {

@@ -172,6 +172,7 @@ func TestPodSpec(t *testing.T) {
 func TestNewAndDecode(t *testing.T) {
 	w := &gdprv1alpha1.GDPRWorkload{ObjectMeta: metav1.ObjectMeta{Name: "payments", Namespace: "ns", UID: "u1"}}
 	w.Spec.Template.Spec.Containers = []corev1.Container{{Name: "app", Image: "r.example/app:1"}}
+	w.Spec.Hardening.Profile = gdprv1alpha1.HardeningBaseline
 	resolved := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	pins := []gdprv1alpha1.PinnedImage{{Container: "app", Image: "r.example/app:1", Pinned: "r.example/app:1@sha256:11", Digest: "sha256:11", ResolvedAt: resolved}}
 	cr, err := New(w, "abc", "abc", 3, pins)
@@ -185,7 +186,7 @@ func TestNewAndDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rev.ID != "abc" || rev.Number != 3 || !SameDigests(rev.Pins, pins) || !rev.CheckedAt.Equal(resolved.Time) {
+	if rev.ID != "abc" || rev.Number != 3 || !SameDigests(rev.Pins, pins) || !rev.CheckedAt.Equal(resolved.Time) || rev.Hardening != gdprv1alpha1.HardeningBaseline {
 		t.Errorf("Decode = %+v", rev)
 	}
 	if rev.PinnedAs != 3 || rev.Restored() {

@@ -155,8 +155,8 @@ var _ = Describe("Amber on a cluster", Ordered, func() {
 
 		digest := digests[sampleImage]
 		out := kubectl(ctx, "get", "gdprw", "-n", namespace)
-		Expect(out).To(MatchRegexp(`(?m)^NAME\s+DESIRED\s+PODS-READY\s+REVISION\s+READY\s+IN-SYNC\s+DIGEST\s+AGE`))
-		Expect(out).To(MatchRegexp(`(?m)^payments\s+3\s+3\s+[0-9a-f]{10}\s+True\s+True\s+%s\s+`, digest))
+		Expect(out).To(MatchRegexp(`(?m)^NAME\s+DESIRED\s+PODS-READY\s+REVISION\s+READY\s+IN-SYNC\s+DIGEST\s+HARDENING\s+AGE`))
+		Expect(out).To(MatchRegexp(`(?m)^payments\s+3\s+3\s+[0-9a-f]{10}\s+True\s+True\s+%s\s+Immutable\s+`, digest))
 		revision := kubectl(ctx, "get", "gdprw/payments", "-n", namespace, "-o", "jsonpath={.status.currentRevision}")
 		labels := kubectl(ctx, "get", "pods", "-n", namespace, "-l", workloadSelector, "-o", `jsonpath={range .items[*]}{.metadata.labels.gdpr\.amber\.dev/revision}{" "}{end}`)
 		Expect(strings.Fields(labels)).To(HaveEach(revision))
