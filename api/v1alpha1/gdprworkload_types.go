@@ -63,6 +63,12 @@ const (
 //
 // Later API additions (image pinning, drift policy, data-protection record) extend this
 // struct; the fields here keep their meaning.
+//
+// Special categories of personal data (GDPR Art. 9) are processed only in locked-down
+// containers in declared regions. The rule reads spec.hardening.profile as the API server
+// defaulted it: defaulting runs before validation, so a workload that leaves the profile out
+// has Immutable here.
+// +kubebuilder:validation:XValidation:rule="!has(self.processing) || !self.processing.purposes.exists(p, has(p.specialCategories) && size(p.specialCategories) > 0) || (has(self.hardening) && has(self.hardening.profile) && self.hardening.profile == 'Immutable' && has(self.residency) && has(self.residency.allowedRegions) && size(self.residency.allowedRegions) > 0)",message="spec.processing.purposes[].specialCategories requires spec.hardening.profile Immutable and at least one region in spec.residency.allowedRegions: special categories of personal data (Art. 9) are processed only in locked-down containers in declared regions",messageExpression="'spec.processing.purposes[].specialCategories of purpose ' + self.processing.purposes[self.processing.purposes.map(p, has(p.specialCategories) && size(p.specialCategories) > 0).indexOf(true)].name + ' requires spec.hardening.profile Immutable and at least one region in spec.residency.allowedRegions: special categories of personal data (Art. 9) are processed only in locked-down containers in declared regions'",fieldPath=".processing.purposes"
 type GDPRWorkloadSpec struct {
 	// replicas is the number of pods Amber keeps running from the template.
 	// Defaults to 1; 0 stops every pod while keeping the workload and its history.
