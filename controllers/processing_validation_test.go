@@ -79,7 +79,9 @@ func withHealthData(w *gdprv1alpha1.GDPRWorkload) {
 }
 
 // purpose is the workload's first purpose, for a mutation to edit.
-func purpose(w *gdprv1alpha1.GDPRWorkload) *gdprv1alpha1.Purpose { return &w.Spec.Processing.Purposes[0] }
+func purpose(w *gdprv1alpha1.GDPRWorkload) *gdprv1alpha1.Purpose {
+	return &w.Spec.Processing.Purposes[0]
+}
 
 var _ = Describe("GDPRWorkload record of processing validation", func() {
 	var ns string

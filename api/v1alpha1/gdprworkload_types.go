@@ -136,11 +136,16 @@ type GDPRWorkloadSpec struct {
 	// +optional
 	Hardening Hardening `json:"hardening,omitempty"`
 
-	// processing is the workload's entry in the record of processing activities (GDPR
-	// Art. 30): who is responsible, for which purposes which categories of personal data
-	// are processed, on which lawful basis, for how long and whether they leave the EU/EEA.
-	// `kubectl amber records` prints it beside what Amber can prove. It never holds data
-	// about data subjects.
+	// processing is the workload's entry in the record of processing activities
+	// (GDPR Art. 30), a guide in the order to fill it in: role and controller
+	// (with dataProtectionOfficer and representative where there are any); then
+	// one entry in purposes per reason the data is processed, with its lawful
+	// basis, the categories of data and of people as fideslang keys, how long the
+	// data is kept, where it comes from and who receives it; thirdCountryTransfers
+	// if the data leaves the EU/EEA; lastReviewed. `kubectl amber records` prints
+	// it beside what Amber can prove. It describes the processing, never the
+	// people: no field holds data about a data subject, and parties are
+	// organisations or roles, not persons.
 	// +optional
 	Processing *Processing `json:"processing,omitempty"`
 }

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
@@ -37,8 +38,14 @@ func processingSchema(t testing.TB) apiextensionsv1.JSONSchemaProps {
 	return processing
 }
 
+// explainWidth is how wide kubectl explain prints a field's description (78 columns less
+// the field's indentation, k8s.io/kubectl/pkg/explain/v2/templates/plaintext.tmpl): it wraps
+// a longer line of the doc comment, leaving a ragged paragraph.
+const explainWidth = 76
+
 // `kubectl explain gdprworkload.spec.processing` is the guide a data-protection officer reads
-// to fill the record in: every field and every list's items must say what goes there.
+// to fill the record in: every field and every list's items must say what goes there, in
+// lines kubectl prints as they are.
 func TestProcessingFieldsAreDescribedForKubectlExplain(t *testing.T) {
 	var walk func(path string, s apiextensionsv1.JSONSchemaProps)
 	walk = func(path string, s apiextensionsv1.JSONSchemaProps) {
@@ -47,6 +54,11 @@ func TestProcessingFieldsAreDescribedForKubectlExplain(t *testing.T) {
 		scalarItems := strings.HasSuffix(path, "[]") && s.Type != "object"
 		if strings.TrimSpace(s.Description) == "" && !scalarItems {
 			t.Errorf("%s has no description: write a doc comment for kubectl explain", path)
+		}
+		for _, line := range strings.Split(s.Description, "\n") {
+			if !scalarItems && utf8.RuneCountInString(line) > explainWidth {
+				t.Errorf("%s: %q is longer than %d characters: kubectl explain would break it mid-line", path, line, explainWidth)
+			}
 		}
 		for name, p := range s.Properties {
 			walk(path+"."+name, p)
