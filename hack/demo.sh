@@ -159,6 +159,7 @@ Amber is running. Try:
   kubectl get auditledger payments                            # its head and Verified condition
   go build -o bin/kubectl-amber ./cmd/kubectl-amber && PATH=\$PWD/bin:\$PATH kubectl amber verify payments
   kubectl explain gdprw.spec
+  kubectl explain gdprw.spec.processing                       # the record of processing (GDPR Art. 30), field by field
   tail -f $logfile                                            # the manager's log
   tail -f $registry_logfile                                   # the registry's log
 

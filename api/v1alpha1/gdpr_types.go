@@ -139,106 +139,160 @@ const (
 	SafeguardDerogation TransferSafeguard = "Derogation"
 )
 
-// Party is an organisation, or a role within one, named in the record of processing: never
-// a person's own name or personal contact details.
+// The lists the CEL rules of spec.processing spell out, kept here so that code reading a
+// record (`kubectl amber records`) uses the same ones; TestProcessingRulesNameTheseLists
+// holds the generated CRD to them.
+var (
+	// FidesDataUseRoots are the top-level data uses of the fideslang taxonomy (fideslang
+	// src/fideslang/default_taxonomy/data_uses.py): every purpose name starts with one.
+	FidesDataUseRoots = []string{"analytics", "collect", "employment", "essential", "finance", "functional",
+		"marketing", "operations", "personalize", "sales", "third_party_sharing", "train_ai_system"}
+
+	// FidesDataCategoryRoots are the top-level data categories of the fideslang taxonomy
+	// (data_categories.py): every data category starts with one. Data about employees is
+	// under user too.
+	FidesDataCategoryRoots = []string{"user", "system"}
+
+	// EEACountries are the ISO 3166-1 alpha-2 codes of the EU's 27 members and of the other
+	// three EEA states (IS, LI, NO), plus EL, the EU's own code for Greece: a transfer to one
+	// of them is no transfer to a third country.
+	EEACountries = []string{"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "GR", "HR",
+		"HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"}
+)
+
+// Party is an organisation, or a role within one, named in the record of
+// processing: never a person's own name or personal contact details.
 type Party struct {
-	// name is the organisation or role ("Example Payments GmbH", "Data Protection Office").
-	// Not a person's name.
+	// name is the organisation, or a role within it ("Example Payments GmbH",
+	// "Data Protection Office"). Not a person's name: the record outlives staff
+	// changes and must not itself hold personal data.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
 	// +required
 	Name string `json:"name"`
 
 	// contact is how to reach it: a role mailbox, a postal address or a web form
-	// ("privacy@example.com"). Not a person's own address.
+	// ("privacy@example.com", "Hauptstrasse 1, 10115 Berlin, DE"). Not a person's
+	// own address.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
 	// +required
 	Contact string `json:"contact"`
 }
 
-// Purpose is one purpose of the processing, with what Art. 30(1)(b) to (f) asks about it.
-// It maps onto one fideslang privacy declaration.
+// Purpose is one purpose of the processing, with what Art. 30(1)(b) to (f)
+// asks about it: the lawful basis, the categories of data and of people, how
+// long the data is kept, where it comes from and who receives it. It maps onto
+// one fideslang privacy declaration. Categories only: no field holds data
+// about a data subject.
+// +kubebuilder:validation:XValidation:rule="self.lawfulBasis != 'LegitimateInterests' || (has(self.legitimateInterest) && size(self.legitimateInterest.trim()) > 0)",message="spec.processing.purposes[].legitimateInterest is required when lawfulBasis is LegitimateInterests: name the interest pursued, such as \"fraud prevention on card payments\"",fieldPath=".legitimateInterest"
+// +kubebuilder:validation:XValidation:rule="self.lawfulBasis == 'LegitimateInterests' || !has(self.legitimateInterest)",message="spec.processing.purposes[].legitimateInterest is only for lawfulBasis LegitimateInterests: a purpose has one lawful basis, so remove it or change the basis",fieldPath=".legitimateInterest"
+// +kubebuilder:validation:XValidation:rule="!has(self.specialCategories) || size(self.specialCategories) == 0 || has(self.specialCategoryCondition)",message="spec.processing.purposes[].specialCategoryCondition is required when specialCategories lists any: one of ExplicitConsent, EmploymentAndSocialProtection, VitalInterests, NotForProfitBody, MadePublicByDataSubject, LegalClaims, SubstantialPublicInterest, HealthOrSocialCare, PublicHealth, ArchivingResearchStatistics (Art. 9(2))",fieldPath=".specialCategoryCondition"
+// +kubebuilder:validation:XValidation:rule="!has(self.specialCategoryCondition) || (has(self.specialCategories) && size(self.specialCategories) > 0)",message="spec.processing.purposes[].specialCategoryCondition is only for a purpose that lists specialCategories: list the special categories it allows processing, or remove it",fieldPath=".specialCategoryCondition"
 type Purpose struct {
-	// name is the purpose as a fideslang data-use key ("essential.service.payment_processing",
-	// "marketing.advertising"), or a custom key under one
-	// ("essential.service.payment_processing.refunds"). Unique within the workload.
+	// name is the purpose as a fideslang data use: lowercase words (a-z, 0-9, _)
+	// joined by dots, starting with one of analytics, collect, employment,
+	// essential, finance, functional, marketing, operations, personalize, sales,
+	// third_party_sharing or train_ai_system. A key of the taxonomy
+	// ("essential.service.payment_processing", "essential.fraud_detection") or a
+	// custom key under one ("essential.service.payment_processing.refunds").
+	// Unique within the workload.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r'^(analytics|collect|employment|essential|finance|functional|marketing|operations|personalize|sales|third_party_sharing|train_ai_system)(\.[a-z0-9_]+)*$')`,message=`spec.processing.purposes[].name must be a fideslang data use: lowercase words of a-z, 0-9 and _ joined by dots, starting with one of analytics, collect, employment, essential, finance, functional, marketing, operations, personalize, sales, third_party_sharing, train_ai_system (such as essential.service.payment_processing)`,messageExpression=`'spec.processing.purposes[].name "' + self + '" is not a fideslang data use: write lowercase words of a-z, 0-9 and _ joined by dots, starting with one of analytics, collect, employment, essential, finance, functional, marketing, operations, personalize, sales, third_party_sharing, train_ai_system (such as essential.service.payment_processing)'`
 	// +required
 	Name string `json:"name"`
 
-	// description says in a sentence or two what the processing does for this purpose.
-	// No data about data subjects.
+	// description says in a sentence or two what the processing does for this
+	// purpose ("Charges the customer's card for an order and refunds it on
+	// return."). No data about data subjects.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
 	// +required
 	Description string `json:"description"`
 
-	// lawfulBasis is the lawful basis of Art. 6(1): Consent, Contract, LegalObligation,
-	// VitalInterests, PublicTask or LegitimateInterests.
+	// lawfulBasis is the lawful basis of Art. 6(1) the purpose rests on, one per
+	// purpose: Consent, Contract, LegalObligation, VitalInterests, PublicTask or
+	// LegitimateInterests.
 	// +required
 	LawfulBasis LawfulBasis `json:"lawfulBasis"`
 
-	// legitimateInterest names the interest pursued; required when lawfulBasis is
-	// LegitimateInterests ("fraud prevention on card payments").
+	// legitimateInterest names the interest pursued ("fraud prevention on card
+	// payments"). Required when lawfulBasis is LegitimateInterests, refused with
+	// any other basis.
 	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	LegitimateInterest string `json:"legitimateInterest,omitempty"`
 
-	// dataCategories are the categories of personal data processed, as fideslang data
-	// categories ("user.financial.bank_account", "user.contact.email") or custom keys under
-	// one. Categories, never the data itself.
+	// dataCategories are the categories of personal data processed, as fideslang
+	// data categories: lowercase words (a-z, 0-9, _) joined by dots under user or
+	// system ("user.financial.bank_account", "user.contact.email"), a key of the
+	// taxonomy or a custom key under one. Categories, never the data itself.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=256
+	// +kubebuilder:validation:items:XValidation:rule=`self.matches(r'^(user|system)(\.[a-z0-9_]+)*$')`,message=`spec.processing.purposes[].dataCategories entries must be fideslang data categories: lowercase words of a-z, 0-9 and _ joined by dots, under user or system (such as user.financial.bank_account)`,messageExpression=`'spec.processing.purposes[].dataCategories: "' + self + '" is not a fideslang data category: write lowercase words of a-z, 0-9 and _ joined by dots, under user or system (such as user.financial.bank_account)'`
 	// +listType=set
 	// +required
 	DataCategories []string `json:"dataCategories"`
 
-	// dataSubjects are the categories of people the data is about, as fideslang data
-	// subjects ("customer", "employee") or custom keys. Categories, never people.
+	// dataSubjects are the categories of people the data is about, as fideslang
+	// data subjects: lowercase words (a-z, 0-9, _), joined by dots for a custom
+	// key ("customer", "employee", "job_applicant"). Categories, never people.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=256
+	// +kubebuilder:validation:items:XValidation:rule=`self.matches(r'^[a-z0-9_]+(\.[a-z0-9_]+)*$')`,message=`spec.processing.purposes[].dataSubjects entries must be fideslang data subjects: lowercase words of a-z, 0-9 and _ joined by dots (such as customer, employee, job_applicant)`,messageExpression=`'spec.processing.purposes[].dataSubjects: "' + self + '" is not a fideslang data subject: write lowercase words of a-z, 0-9 and _ joined by dots (such as customer, employee, job_applicant)'`
 	// +listType=set
 	// +required
 	DataSubjects []string `json:"dataSubjects"`
 
-	// specialCategories lists the special categories of Art. 9(1) processed, if any:
-	// RacialOrEthnicOrigin, PoliticalOpinions, ReligiousOrPhilosophicalBeliefs,
-	// TradeUnionMembership, Genetic, Biometric, Health, SexLifeOrOrientation. Listing any
-	// requires specialCategoryCondition, spec.hardening.profile Immutable and
+	// specialCategories lists the special categories of Art. 9(1) processed, if
+	// any: RacialOrEthnicOrigin, PoliticalOpinions,
+	// ReligiousOrPhilosophicalBeliefs, TradeUnionMembership, Genetic, Biometric,
+	// Health, SexLifeOrOrientation. Listing any requires specialCategoryCondition,
+	// spec.hardening.profile Immutable and at least one region in
 	// spec.residency.allowedRegions.
 	// +kubebuilder:validation:MaxItems=8
 	// +listType=set
 	// +optional
 	SpecialCategories []SpecialCategory `json:"specialCategories,omitempty"`
 
-	// specialCategoryCondition is the condition of Art. 9(2) that allows processing the
-	// special categories: ExplicitConsent, EmploymentAndSocialProtection, VitalInterests,
-	// NotForProfitBody, MadePublicByDataSubject, LegalClaims, SubstantialPublicInterest,
-	// HealthOrSocialCare, PublicHealth or ArchivingResearchStatistics.
+	// specialCategoryCondition is the condition of Art. 9(2) that allows
+	// processing the special categories listed: ExplicitConsent,
+	// EmploymentAndSocialProtection, VitalInterests, NotForProfitBody,
+	// MadePublicByDataSubject, LegalClaims, SubstantialPublicInterest,
+	// HealthOrSocialCare, PublicHealth or ArchivingResearchStatistics. Required
+	// with specialCategories, refused without them.
 	// +optional
 	SpecialCategoryCondition SpecialCategoryCondition `json:"specialCategoryCondition,omitempty"`
 
-	// retention is how long the data is kept (Art. 30(1)(f)): a duration ("P7Y", "90d",
-	// "8760h"), or a sentence saying what ends it ("Deleted 30 days after the customer
-	// closes the account."). "As per policy" is not an answer.
+	// retention is how long the data is kept (Art. 30(1)(f)): an ISO 8601 duration
+	// ("P7Y", "P6M", "P90D"), hours or days ("8760h", "90d"), or a sentence of at
+	// least 20 characters and three words, ending with a full stop, that says what
+	// ends it ("Deleted 30 days after the customer closes the account."). A text
+	// that defers to a policy or to need instead ("as per policy", "as needed",
+	// "as long as necessary", "to be decided") is refused: regulators ask for the
+	// period itself.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule=`(self.matches(r'^P([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$') && self.matches(r'[0-9]') && !self.endsWith('T')) || self.matches(r'^[0-9]+[hd]$') || (size(self.trim()) >= 20 && self.trim().endsWith('.') && self.trim().matches(r'^\S+\s+\S+\s+\S+'))`,message=`spec.processing.purposes[].retention must be a duration or a sentence: an ISO 8601 duration (P7Y, P6M, P90D, P1Y6M, PT12H), hours or days (8760h, 90d), or at least 20 characters and three words ending with a full stop that say what ends it ("Deleted 30 days after the customer closes the account.")`
+	// +kubebuilder:validation:XValidation:rule=`!self.lowerAscii().matches(r'\b(per|according to|in line with|in accordance with|following) (the |our |company |internal |applicable |group |data |retention |privacy )*polic(y|ies)\b|\bas (needed|necessary|appropriate)\b|\b(tbd|tba|todo)\b|\bto be (decided|determined|defined|confirmed|agreed)\b')`,message=`spec.processing.purposes[].retention must state the period or what ends it, not defer to a policy or to need: "as per policy", "according to the retention policy", "as needed", "as long as necessary" and "to be decided" are refused; write, for example, P7Y or "Deleted 30 days after the customer closes the account."`
 	// +required
 	Retention string `json:"retention"`
 
-	// source says where the data comes from ("collected from the data subject at checkout").
+	// source says where the data comes from (Art. 14(2)(f)): "collected from the
+	// data subject at checkout", "received from the card network".
 	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	Source string `json:"source,omitempty"`
 
-	// recipients are the categories of recipients the data is disclosed to (Art. 30(1)(d)):
-	// organisations or kinds of organisation ("card networks", "tax authority").
+	// recipients are the categories of recipients the data is disclosed to (Art.
+	// 30(1)(d)): organisations or kinds of organisation ("card networks", "tax
+	// authority"), not people. Recipients outside the EU/EEA go in
+	// thirdCountryTransfers too.
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=256
@@ -247,69 +301,86 @@ type Purpose struct {
 	Recipients []string `json:"recipients,omitempty"`
 }
 
-// ThirdCountryTransfer is a transfer of the workload's personal data to a country outside
-// the EU/EEA or to an international organisation (Art. 30(1)(e)).
+// ThirdCountryTransfer is a transfer of the workload's personal data to a
+// country outside the EU/EEA (Art. 30(1)(e)), with the legal ground that
+// allows it.
 type ThirdCountryTransfer struct {
-	// country is the destination as an ISO 3166-1 alpha-2 code ("US", "IN").
+	// country is the destination outside the EU/EEA, as an ISO 3166-1 alpha-2 code
+	// ("US", "IN", "GB" for the United Kingdom). An EU or EEA country is refused:
+	// data moving within the EU/EEA is no third-country transfer.
 	// +kubebuilder:validation:Pattern=`^[A-Z]{2}$`
+	// +kubebuilder:validation:XValidation:rule="self != 'UK'",message="spec.processing.thirdCountryTransfers[].country UK is not an ISO 3166-1 alpha-2 code: write GB for the United Kingdom"
+	// +kubebuilder:validation:XValidation:rule="!(self in ['AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'EL', 'ES', 'FI', 'FR', 'GR', 'HR', 'HU', 'IE', 'IS', 'IT', 'LI', 'LT', 'LU', 'LV', 'MT', 'NL', 'NO', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK'])",message="spec.processing.thirdCountryTransfers[].country must be outside the EU/EEA: data moving within AT, BE, BG, CY, CZ, DE, DK, EE, ES, FI, FR, GR (EL), HR, HU, IE, IT, LT, LU, LV, MT, NL, PL, PT, RO, SE, SI, SK (the EU) and IS, LI, NO (the EEA) is no third-country transfer, so leave it out",messageExpression="'spec.processing.thirdCountryTransfers[].country ' + self + ' is in the EU/EEA, so data moving there is no third-country transfer: list only countries outside AT, BE, BG, CY, CZ, DE, DK, EE, ES, FI, FR, GR (EL), HR, HU, IE, IT, LT, LU, LV, MT, NL, PL, PT, RO, SE, SI, SK (the EU) and IS, LI, NO (the EEA)'"
 	// +required
 	Country string `json:"country"`
 
-	// recipient is the organisation receiving the data ("Example Support Inc.").
+	// recipient is the organisation receiving the data ("Example Support Inc."),
+	// not a person.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
 	// +required
 	Recipient string `json:"recipient"`
 
-	// safeguard is the legal ground of the transfer: AdequacyDecision,
-	// StandardContractualClauses, BindingCorporateRules or Derogation (Art. 49). Required
-	// for a country outside the EU/EEA.
-	// +optional
+	// safeguard is the legal ground of the transfer (GDPR Chapter V):
+	// AdequacyDecision (Art. 45), StandardContractualClauses (Art. 46(2)(c)),
+	// BindingCorporateRules (Art. 47) or Derogation (Art. 49). A transfer without
+	// one is refused.
+	// +required
 	Safeguard TransferSafeguard `json:"safeguard,omitempty"`
 }
 
-// Review records when the record of processing was last checked, and by whom.
+// Review records when the record of processing was last checked, and by which
+// role or team.
 type Review struct {
-	// date is the day of the review (YYYY-MM-DD).
+	// date is the day of the review, YYYY-MM-DD ("2026-03-31"). The API server
+	// checks the form and that the day exists, not that it is in the past: its
+	// rules have no clock.
 	// +kubebuilder:validation:Format=date
 	// +required
 	Date string `json:"date"`
 
-	// by is the role or team that reviewed it ("Data Protection Office"), not a person's name.
+	// by is the role or team that reviewed it ("Data Protection Office"), not a
+	// person's name.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
 	// +required
 	By string `json:"by"`
 }
 
-// Processing is the workload's entry in the record of processing activities (GDPR Art. 30).
-// It maps onto a fideslang system with one privacy declaration per purpose, and keeps what
-// Art. 30 asks for that fideslang lacks (the role, the controller, transfers and their
-// safeguards). `kubectl amber records` prints it with the measures Amber can prove beside
-// it. It describes the processing, never the people: no field holds data about a data
-// subject.
+// Processing is the workload's entry in the record of processing activities
+// (GDPR Art. 30). It maps onto a fideslang system with one privacy declaration
+// per purpose, and keeps what Art. 30 asks for that fideslang lacks (the role,
+// the controller, transfers and their safeguards). `kubectl amber records`
+// prints it with the measures Amber can prove beside it. It describes the
+// processing, never the people: no field holds data about a data subject.
 type Processing struct {
-	// role is Controller when the organisation decides why and how the data is processed
-	// (Art. 30(1)), Processor when it processes on a controller's behalf (Art. 30(2)).
+	// role is Controller when the organisation running the workload decides why
+	// and how the data is processed (Art. 30(1)), Processor when it processes on a
+	// controller's behalf (Art. 30(2)).
 	// +required
 	Role ProcessingRole `json:"role"`
 
-	// controller is the controller responsible: the organisation itself when role is
-	// Controller, the one it acts for when role is Processor. An organisation and a role
-	// contact, not a person.
+	// controller is the controller responsible: the organisation itself when role
+	// is Controller, the one it acts for when role is Processor. An organisation
+	// and a role contact, not a person.
 	// +required
 	Controller Party `json:"controller"`
 
-	// representative is the controller's representative in the EU (Art. 27), when it has one.
+	// representative is the controller's representative in the EU (Art. 27), for a
+	// controller established outside it. An organisation and a role contact, not a
+	// person.
 	// +optional
 	Representative *Party `json:"representative,omitempty"`
 
-	// dataProtectionOfficer is the data protection officer's role contact
-	// ("Data Protection Office", "dpo@example.com"), not a person's name.
+	// dataProtectionOfficer is how to reach the data protection officer (Art. 37):
+	// a role and a role contact ("Data Protection Office", "dpo@example.com"), not
+	// a person's name.
 	// +optional
 	DataProtectionOfficer *Party `json:"dataProtectionOfficer,omitempty"`
 
-	// purposes are the purposes of the processing, at least one.
+	// purposes are the purposes of the processing, at least one, each with its
+	// lawful basis, the categories of data and of people, retention, source and
+	// recipients. Names are unique.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=32
 	// +listType=map
@@ -317,14 +388,16 @@ type Processing struct {
 	// +required
 	Purposes []Purpose `json:"purposes"`
 
-	// thirdCountryTransfers are the transfers of the data outside the EU/EEA, each with its
-	// safeguard.
+	// thirdCountryTransfers are the transfers of the data to countries outside the
+	// EU/EEA, each with its recipient and safeguard. Leave it out when the data
+	// stays in the EU/EEA.
 	// +kubebuilder:validation:MaxItems=32
 	// +listType=atomic
 	// +optional
 	ThirdCountryTransfers []ThirdCountryTransfer `json:"thirdCountryTransfers,omitempty"`
 
-	// lastReviewed is when the record was last reviewed and by which role or team.
+	// lastReviewed is when the record was last reviewed, and by which role or
+	// team.
 	// +optional
 	LastReviewed *Review `json:"lastReviewed,omitempty"`
 }

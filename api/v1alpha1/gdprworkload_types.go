@@ -99,6 +99,11 @@ const (
 // +kubebuilder:validation:XValidation:rule="(has(self.hardening) && has(self.hardening.profile) && self.hardening.profile != 'Immutable') || !has(self.template.spec.securityContext) || !has(self.template.spec.securityContext.runAsNonRoot) || self.template.spec.securityContext.runAsNonRoot",message="spec.template.spec.securityContext.runAsNonRoot may not be false under spec.hardening.profile Immutable (set the profile to Baseline to allow it)",fieldPath=".template.spec.securityContext.runAsNonRoot"
 // +kubebuilder:validation:XValidation:rule="(has(self.hardening) && has(self.hardening.profile) && self.hardening.profile != 'Immutable') || !has(self.template.spec.securityContext) || !has(self.template.spec.securityContext.runAsUser) || self.template.spec.securityContext.runAsUser != 0",message="spec.template.spec.securityContext.runAsUser may not be 0 (root) under spec.hardening.profile Immutable (set the profile to Baseline to allow it)",fieldPath=".template.spec.securityContext.runAsUser"
 // +kubebuilder:validation:XValidation:rule="(has(self.hardening) && has(self.hardening.profile) && self.hardening.profile != 'Immutable') || !has(self.template.spec.securityContext) || !has(self.template.spec.securityContext.seccompProfile) || self.template.spec.securityContext.seccompProfile.type != 'Unconfined'",message="spec.template.spec.securityContext.seccompProfile.type may not be Unconfined under spec.hardening.profile Immutable (set the profile to Baseline to allow it): use RuntimeDefault or a Localhost profile",fieldPath=".template.spec.securityContext.seccompProfile"
+// Special categories of personal data (GDPR Art. 9) are processed only in locked-down
+// containers in declared regions. The rule reads spec.hardening.profile as the API server
+// defaulted it: defaulting runs before validation, so a workload that leaves the profile out
+// has Immutable here.
+// +kubebuilder:validation:XValidation:rule="!has(self.processing) || !self.processing.purposes.exists(p, has(p.specialCategories) && size(p.specialCategories) > 0) || (has(self.hardening) && has(self.hardening.profile) && self.hardening.profile == 'Immutable' && has(self.residency) && has(self.residency.allowedRegions) && size(self.residency.allowedRegions) > 0)",message="spec.processing.purposes[].specialCategories requires spec.hardening.profile Immutable and at least one region in spec.residency.allowedRegions: special categories of personal data (Art. 9) are processed only in locked-down containers in declared regions",messageExpression="'spec.processing.purposes[].specialCategories of purpose ' + self.processing.purposes[self.processing.purposes.map(p, has(p.specialCategories) && size(p.specialCategories) > 0).indexOf(true)].name + ' requires spec.hardening.profile Immutable and at least one region in spec.residency.allowedRegions: special categories of personal data (Art. 9) are processed only in locked-down containers in declared regions'",fieldPath=".processing.purposes"
 type GDPRWorkloadSpec struct {
 	// replicas is the number of pods Amber keeps running from the template.
 	// Defaults to 1; 0 stops every pod while keeping the workload and its history.
@@ -166,11 +171,16 @@ type GDPRWorkloadSpec struct {
 	// +optional
 	Hardening Hardening `json:"hardening,omitempty"`
 
-	// processing is the workload's entry in the record of processing activities (GDPR
-	// Art. 30): who is responsible, for which purposes which categories of personal data
-	// are processed, on which lawful basis, for how long and whether they leave the EU/EEA.
-	// `kubectl amber records` prints it beside what Amber can prove. It never holds data
-	// about data subjects.
+	// processing is the workload's entry in the record of processing activities
+	// (GDPR Art. 30), a guide in the order to fill it in: role and controller
+	// (with dataProtectionOfficer and representative where there are any); then
+	// one entry in purposes per reason the data is processed, with its lawful
+	// basis, the categories of data and of people as fideslang keys, how long the
+	// data is kept, where it comes from and who receives it; thirdCountryTransfers
+	// if the data leaves the EU/EEA; lastReviewed. `kubectl amber records` prints
+	// it beside what Amber can prove. It describes the processing, never the
+	// people: no field holds data about a data subject, and parties are
+	// organisations or roles, not persons.
 	// +optional
 	Processing *Processing `json:"processing,omitempty"`
 }
