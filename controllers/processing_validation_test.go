@@ -17,7 +17,9 @@ limitations under the License.
 package controllers
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -30,6 +32,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 )
@@ -363,14 +366,18 @@ var _ = Describe("config/samples", func() {
 			}
 			raw, err := os.ReadFile(file)
 			Expect(err).NotTo(HaveOccurred())
-			decoder := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
+			documents := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(raw)))
 			for {
-				u := &unstructured.Unstructured{}
-				err := decoder.Decode(&u.Object)
+				document, err := documents.Read()
 				if errors.Is(err, io.EOF) {
 					break
 				}
 				Expect(err).NotTo(HaveOccurred(), file)
+				// Strict, as kubectl apply reads it: a key given twice is an error there.
+				asJSON, err := sigsyaml.YAMLToJSONStrict(document)
+				Expect(err).NotTo(HaveOccurred(), file)
+				u := &unstructured.Unstructured{}
+				Expect(json.Unmarshal(asJSON, &u.Object)).To(Succeed(), file)
 				if len(u.Object) == 0 {
 					continue
 				}

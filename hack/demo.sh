@@ -139,6 +139,13 @@ up() {
   echo "The pods run the image by its digest (pushed as $sample_image, $digest):"
   "$kubectl" get pods -n default -l gdpr.amber.dev/workload=payments \
     -o jsonpath='{range .items[*]}{.metadata.name}{"\t"}{.spec.containers[*].image}{"\n"}{end}'
+  echo
+  # The record reads the ledger's Verified condition, which the ledger's own reconciler sets
+  # moments after the entries land.
+  (cd "$root" && go build -o bin/kubectl-amber ./cmd/kubectl-amber)
+  "$kubectl" wait --for=condition=Verified auditledger/payments -n default --timeout 1m >/dev/null
+  echo "\$ kubectl amber records -n default     # the record of processing (GDPR Art. 30), with what Amber proves"
+  PATH="$root/bin:$PATH" "$root/bin/kubectl-amber" records -n default --kubeconfig "$kubeconfig"
   cat <<TXT
 
 Amber is running. Try:
@@ -157,7 +164,11 @@ Amber is running. Try:
   kubectl events --for gdprw/payments                         # what Amber did, and why
   kubectl get ae -l gdpr.amber.dev/workload=payments --sort-by=.spec.sequence   # the audit ledger
   kubectl get auditledger payments                            # its head and Verified condition
-  go build -o bin/kubectl-amber ./cmd/kubectl-amber && PATH=\$PWD/bin:\$PATH kubectl amber verify payments
+  export PATH=\$PWD/bin:\$PATH                                 # kubectl finds the kubectl-amber plugin there
+  kubectl amber verify payments                               # the ledger's chain and signed checkpoints
+  kubectl amber records                                       # the Art. 30 record of every workload, with its evidence
+  kubectl amber records -o fides                              # the same as a fideslang system manifest (also -o csv, -o json)
+  kubectl amber records --strict; echo \$?                     # 1 when the evidence contradicts a declaration
   kubectl explain gdprw.spec
   kubectl explain gdprw.spec.processing                       # the record of processing (GDPR Art. 30), field by field
   tail -f $logfile                                            # the manager's log
