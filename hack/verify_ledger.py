@@ -39,6 +39,13 @@ def canonical(namespace, spec):
         "time": spec["time"],
         "type": spec["type"],
     }
+    request = spec.get("request")
+    if request is not None:
+        content["request"] = {
+            "command": request.get("command", ""), "commandHMAC": request.get("commandHMAC", ""),
+            "groups": request.get("groups", []), "operation": request["operation"],
+            "subresource": request.get("subresource", ""),
+        }
     placement = spec.get("placement")
     if placement is not None:
         content["placement"] = {

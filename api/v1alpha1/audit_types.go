@@ -34,7 +34,7 @@ const (
 )
 
 // AuditEventType says what kind of action or observation an entry records.
-// +kubebuilder:validation:Enum=WorkloadCreated;WorkloadSpecChanged;WorkloadDeleted;PodCreated;PodDeleted;Checkpoint;RevisionPinned;RevisionRestored;PinningFailed;RolloutStarted;RolloutCompleted;DriftDetected;PodReplaced;PodScheduled
+// +kubebuilder:validation:Enum=WorkloadCreated;WorkloadSpecChanged;WorkloadDeleted;PodCreated;PodDeleted;Checkpoint;RevisionPinned;RevisionRestored;PinningFailed;RolloutStarted;RolloutCompleted;DriftDetected;PodReplaced;PodScheduled;AccessDenied;AdmissionWouldDeny;AdmissionConfigTampered
 type AuditEventType string
 
 // The entry types.
@@ -77,6 +77,18 @@ const (
 	// and the region and zone its labels gave when the binding was seen. Together these
 	// entries say where the workload's data was processed, and when.
 	AuditPodScheduled AuditEventType = "PodScheduled"
+	// AuditAccessDenied: the API server refused, on Amber's word, a request to change one of
+	// the workload's pods in place, debug it, resize it, exec into, attach to or port-forward
+	// to it, or to create a pod carrying its label. The actor is the requesting user and
+	// request holds the operation and the user's groups, pseudonymised.
+	AuditAccessDenied AuditEventType = "AccessDenied"
+	// AuditAdmissionWouldDeny: as AccessDenied, under spec.admission.mode Audit: the request
+	// was let through with a warning.
+	AuditAdmissionWouldDeny AuditEventType = "AdmissionWouldDeny"
+	// AuditAdmissionConfigTampered: Amber's admission configuration (its webhook
+	// configuration, policies or bindings) was deleted or changed by someone else, and Amber
+	// put it back. The actor is who changed it, when known.
+	AuditAdmissionConfigTampered AuditEventType = "AdmissionConfigTampered"
 )
 
 // AuditSubject names what an entry is about. It holds references, never personal data.
@@ -113,6 +125,28 @@ type AuditPlacement struct {
 	// zone is the node's zone label ("" when the node had none).
 	// +optional
 	Zone string `json:"zone,omitempty"`
+}
+
+// AuditRequest is the admission request an AccessDenied or AdmissionWouldDeny entry is about.
+// It never holds a command line in clear: a command may carry personal data.
+type AuditRequest struct {
+	// operation is the admission operation: CREATE, UPDATE or CONNECT.
+	Operation string `json:"operation"`
+	// subresource is the pod subresource asked for ("exec", "ephemeralcontainers", "resize",
+	// …), "" for the pod itself.
+	// +optional
+	Subresource string `json:"subresource,omitempty"`
+	// groups are the requesting user's groups, pseudonymised as actors are.
+	// +optional
+	// +listType=atomic
+	Groups []string `json:"groups,omitempty"`
+	// command is the first word of an exec's command (the program), when there was one.
+	// +optional
+	Command string `json:"command,omitempty"`
+	// commandHMAC is "hmac-sha256:<hex>" over the whole command, under the actor pseudonym
+	// key: whoever holds the key can check whether a given command line was the one run.
+	// +optional
+	CommandHMAC string `json:"commandHMAC,omitempty"`
 }
 
 // AuditFingerprints are hashes of what the entry's subject was before and after the action.
@@ -187,6 +221,9 @@ type AuditEventSpec struct {
 	// by someone else (a pod deleted with kubectl, say).
 	// +optional
 	Recovered bool `json:"recovered,omitempty"`
+	// request is set on AccessDenied and AdmissionWouldDeny entries only: what was asked.
+	// +optional
+	Request *AuditRequest `json:"request,omitempty"`
 	// placement is set on PodScheduled entries only: where the pod was bound.
 	// +optional
 	Placement *AuditPlacement `json:"placement,omitempty"`

@@ -401,3 +401,30 @@ type Processing struct {
 	// +optional
 	LastReviewed *Review `json:"lastReviewed,omitempty"`
 }
+
+// AdmissionMode says whether the API server refuses in-place changes to a workload's pods.
+// +kubebuilder:validation:Enum=Enforce;Audit;Off
+type AdmissionMode string
+
+const (
+	// AdmissionEnforce: in-place changes, debug containers, resizes, exec, attach and
+	// port-forward on the workload's pods are refused, and each refusal is an AccessDenied
+	// entry.
+	AdmissionEnforce AdmissionMode = "Enforce"
+	// AdmissionAudit: they are allowed, recorded as AdmissionWouldDeny entries, and the client
+	// gets a warning. Drift detection still replaces a changed pod.
+	AdmissionAudit AdmissionMode = "Audit"
+	// AdmissionOff: admission lets everything through; drift detection alone answers.
+	AdmissionOff AdmissionMode = "Off"
+)
+
+// AdmissionPolicy says how the API server guards a workload's pods.
+type AdmissionPolicy struct {
+	// mode is Enforce (the default: in-place changes to the pods, kubectl debug, resizes,
+	// exec, attach and port-forward are refused and recorded), Audit (allowed, recorded as
+	// AdmissionWouldDeny, the client warned) or Off (not looked at; drift detection still
+	// replaces a changed pod).
+	// +kubebuilder:default=Enforce
+	// +optional
+	Mode AdmissionMode `json:"mode,omitempty"`
+}

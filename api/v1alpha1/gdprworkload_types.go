@@ -171,6 +171,12 @@ type GDPRWorkloadSpec struct {
 	// +optional
 	Hardening Hardening `json:"hardening,omitempty"`
 
+	// admission says whether the API server refuses in-place changes to the workload's pods
+	// (Enforce, the default), only records them (Audit), or lets them through (Off).
+	// +kubebuilder:default={}
+	// +optional
+	Admission AdmissionPolicy `json:"admission,omitempty"`
+
 	// processing is the workload's entry in the record of processing activities
 	// (GDPR Art. 30), a guide in the order to fill it in: role and controller
 	// (with dataProtectionOfficer and representative where there are any); then

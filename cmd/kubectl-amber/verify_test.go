@@ -41,6 +41,11 @@ func writeLedger(t *testing.T, key ed25519.PrivateKey, n int, tamper func([]gdpr
 	t.Helper()
 	dir := t.TempDir()
 	items, err := ledgertest.Chain("shop", "payments", n, 4, key, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC), func(i int) gdprv1alpha1.AuditEventSpec {
+		if i%5 == 4 { // entries with a request, which only they encode
+			return gdprv1alpha1.AuditEventSpec{Type: gdprv1alpha1.AuditAccessDenied, Reason: "Exec", Message: "Refused exec", Actor: "hmac-sha256:aa",
+				Request:        &gdprv1alpha1.AuditRequest{Operation: "CONNECT", Subresource: "exec", Groups: []string{"hmac-sha256:bb", "hmac-sha256:cc"}, Command: "sh", CommandHMAC: "hmac-sha256:dd"},
+				IdempotencyKey: fmt.Sprintf("p%d/AccessDenied", i)}
+		}
 		if i%3 == 2 { // entries with a placement, which only they encode
 			return gdprv1alpha1.AuditEventSpec{Type: gdprv1alpha1.AuditPodScheduled, Reason: "Bound", Message: "Bound to node n1 in region eu-west-1, zone eu-west-1a",
 				Placement: &gdprv1alpha1.AuditPlacement{Node: "n1", Region: "eu-west-1", Zone: "eu-west-1a"}, IdempotencyKey: fmt.Sprintf("p%d/PodScheduled", i)}
@@ -181,6 +186,15 @@ func TestAnotherLanguageReproducesTheHashes(t *testing.T) {
 				}
 			}
 			t.Fatal("the chain has no entry with a placement")
+		}, "shop/payments: FAILED at entry "},
+		{"a group dropped from a request", func(items []gdprv1alpha1.AuditEvent) {
+			for i := range items {
+				if items[i].Spec.Request != nil {
+					items[i].Spec.Request.Groups = items[i].Spec.Request.Groups[:1]
+					return
+				}
+			}
+			t.Fatal("the chain has no entry with a request")
 		}, "shop/payments: FAILED at entry "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

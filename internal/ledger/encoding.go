@@ -55,6 +55,7 @@ type canonicalEntry struct {
 	PreviousHash   string                `json:"previousHash"`
 	Reason         string                `json:"reason"`
 	Recovered      bool                  `json:"recovered"`
+	Request        *canonicalRequest     `json:"request,omitempty"`
 	Sequence       int64                 `json:"sequence"`
 	Subject        canonicalSubject      `json:"subject"`
 	Time           string                `json:"time"`
@@ -74,6 +75,15 @@ type canonicalPlacement struct {
 	Node   string `json:"node"`
 	Region string `json:"region"`
 	Zone   string `json:"zone"`
+}
+
+// canonicalRequest is left out when an entry has none, as canonicalPlacement is.
+type canonicalRequest struct {
+	Command     string   `json:"command"`
+	CommandHMAC string   `json:"commandHMAC"`
+	Groups      []string `json:"groups"`
+	Operation   string   `json:"operation"`
+	Subresource string   `json:"subresource"`
 }
 
 type canonicalFingerprints struct {
@@ -131,6 +141,13 @@ func Canonical(namespace string, spec *gdprv1alpha1.AuditEventSpec) ([]byte, err
 	}
 	if p := spec.Placement; p != nil {
 		c.Placement = &canonicalPlacement{Node: p.Node, Region: p.Region, Zone: p.Zone}
+	}
+	if r := spec.Request; r != nil {
+		groups := r.Groups
+		if groups == nil {
+			groups = []string{} // encoded [] whether the list was empty or absent
+		}
+		c.Request = &canonicalRequest{Command: r.Command, CommandHMAC: r.CommandHMAC, Groups: groups, Operation: r.Operation, Subresource: r.Subresource}
 	}
 	if cp := spec.Checkpoint; cp != nil {
 		c.Checkpoint = &canonicalCheckpoint{Hash: cp.Hash, KeyID: cp.KeyID, Sequence: cp.Sequence, Signature: cp.Signature}
@@ -192,6 +209,12 @@ func checkStrings(v reflect.Value) error {
 		for i := range v.NumField() {
 			if err := checkStrings(v.Field(i)); err != nil {
 				return fmt.Errorf("%s: %w", v.Type().Field(i).Tag.Get("json"), err)
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			if err := checkStrings(v.Index(i)); err != nil {
+				return fmt.Errorf("[%d]: %w", i, err)
 			}
 		}
 	case reflect.String:

@@ -281,6 +281,20 @@ func TestCanonicalEncoding(t *testing.T) {
 	if !strings.Contains(string(got), `"namespace":"shop","placement":{"node":"n1","region":"eu-west-1","zone":""},"previousHash":""`) {
 		t.Errorf("Canonical with a placement =\n%s\nwant it between namespace and previousHash", got)
 	}
+	asked := spec
+	asked.Type, asked.Reason = gdprv1alpha1.AuditAccessDenied, "Exec"
+	asked.Request = &gdprv1alpha1.AuditRequest{Operation: "CONNECT", Subresource: "exec", Command: "sh", CommandHMAC: "hmac-sha256:01"}
+	got, err = ledger.Canonical("shop", &asked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), `"recovered":false,"request":{"command":"sh","commandHMAC":"hmac-sha256:01","groups":[],"operation":"CONNECT","subresource":"exec"},"sequence":1`) {
+		t.Errorf("Canonical with a request =\n%s\nwant it between recovered and sequence, groups as []", got)
+	}
+	asked.Request.Groups = []string{"ok", "bad\u2028"}
+	if _, err := ledger.Canonical("shop", &asked); err == nil || !strings.Contains(err.Error(), "groups") {
+		t.Errorf("a control character in a group: err = %v, want a refusal naming groups", err)
+	}
 	spec.Message = "line\nbreak"
 	if _, err := ledger.Canonical("shop", &spec); err == nil || !strings.Contains(err.Error(), "message") {
 		t.Errorf("a control character: err = %v, want a refusal naming message", err)
