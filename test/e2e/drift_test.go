@@ -39,6 +39,10 @@ metadata:
   name: guarded
 spec:
   replicas: 2
+  # These specs change pods as a person with kubectl would, which admission refuses: drift
+  # detection is what answers when admission is off, down or bypassed.
+  admission:
+    mode: "Off"
   template:
     metadata:
       labels:

@@ -49,6 +49,9 @@ metadata:
   name: %s
 spec:
   replicas: %d
+  # A spec changes a pod in place to cause drift, which admission would refuse.
+  admission:
+    mode: "Off"
   template:
     spec:
       imagePullSecrets:

@@ -403,6 +403,9 @@ func createWorkloads(ctx context.Context, c client.Client, namespace string, n, 
 			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
 			Spec: gdprv1alpha1.GDPRWorkloadSpec{
 				Replicas: ptr.To(int32(podsPer)),
+				// The bench changes pods in place, which admission would refuse: it measures
+				// drift detection, the line that answers when admission is off or bypassed.
+				Admission: gdprv1alpha1.AdmissionPolicy{Mode: gdprv1alpha1.AdmissionOff},
 				Template: corev1.PodTemplateSpec{
 					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": name}},
 					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image, Resources: podResources}}},
