@@ -171,6 +171,8 @@ func main() {
 		log.Error(err, "Unable to set up controller", "controller", "GDPRWorkload")
 		os.Exit(1)
 	}
+	// Admission (issue 12): GDPRWorkloads validated at apply time by a dry-run pod creation.
+	controllers.SetupWorkloadAdmission(mgr, residencyKeys)
 	if err := (&controllers.AuditLedgerReconciler{
 		Client:             mgr.GetClient(),
 		Recorder:           mgr.GetEventRecorder("amber"),

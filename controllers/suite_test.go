@@ -46,6 +46,7 @@ import (
 	"github.com/amber-gdpr/amber/internal/audit"
 	"github.com/amber-gdpr/amber/internal/ledger"
 	"github.com/amber-gdpr/amber/internal/pin"
+	"github.com/amber-gdpr/amber/internal/residency"
 	"github.com/amber-gdpr/amber/test/registry"
 )
 
@@ -166,6 +167,8 @@ var _ = BeforeSuite(func() {
 		Scheme:  scheme,
 		Cache:   CacheOptions(),
 		Metrics: metricsserver.Options{BindAddress: "0"},
+		// Admission (issue 12): the webhook server on envtest's port and certificate.
+		WebhookServer: suiteWebhookServer(),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(k8sClient.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}})).To(Succeed())
@@ -202,12 +205,17 @@ var _ = BeforeSuite(func() {
 		FullVerifyInterval: time.Minute,
 	}).SetupWithManager(mgr, 2)).To(Succeed())
 
+	// Admission (issue 12): the GDPRWorkload webhook's handler.
+	SetupWorkloadAdmission(mgr, residency.DefaultKeys)
+
 	var ctx context.Context
 	ctx, cancelMgr = context.WithCancel(context.Background())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
+	// Admission (issue 12): the GDPRWorkload webhook's configuration, once the server answers.
+	installWorkloadAdmission(ctx, mgr)
 })
 
 var _ = AfterSuite(func() {
