@@ -196,4 +196,3 @@ func applyAs(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, edit func(*gdprv
 		return applier.Update(ctx, current)
 	})
 }
-
