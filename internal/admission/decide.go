@@ -234,7 +234,7 @@ func refuse(f Facts, reason gdprv1alpha1.AdmissionReason, what string) Decision 
 		subject = fmt.Sprintf("pods labelled %s=%s are created and governed by Amber alone, for GDPRWorkload %s", gdprv1alpha1.WorkloadLabel, workload, workload)
 		howIn = "create the pod without that label, or change the GDPRWorkload's spec and let Amber make its pods"
 	} else {
-		subject = fmt.Sprintf("pod %s is governed by GDPRWorkload %s", podName(f), f.Governor.Name)
+		subject = fmt.Sprintf("pod %s is governed by GDPRWorkload %s", PodName(f), f.Governor.Name)
 		howIn = "ask for a break-glass, or change the GDPRWorkload's spec and let Amber roll out fresh pods; deleting the pod is always allowed and gets a fresh one"
 	}
 	if audit {
@@ -245,7 +245,8 @@ func refuse(f Facts, reason gdprv1alpha1.AdmissionReason, what string) Decision 
 		"%s: %s is refused and recorded. The legitimate way: %s.", subject, what, howIn)}
 }
 
-func podName(f Facts) string {
+// PodName is the name of the pod the request is about, as far as the facts tell.
+func PodName(f Facts) string {
 	switch {
 	case f.Pod != "":
 		return f.Pod

@@ -49,7 +49,7 @@ func Entry(f Facts, d Decision, workloadUID string, who Requester, actors audit.
 	if f.Subresource == SubresourceExec {
 		request.Command, request.CommandHMAC = actors.Command(who.Command)
 	}
-	subject := gdprv1alpha1.AuditSubject{Workload: f.Governor.Name, WorkloadUID: workloadUID, Pod: podName(f)}
+	subject := gdprv1alpha1.AuditSubject{Workload: f.Governor.Name, WorkloadUID: workloadUID, Pod: PodName(f)}
 	if pod := f.Old; pod != nil {
 		subject.PodUID = string(pod.UID)
 		subject.Revision = pod.Labels[gdprv1alpha1.RevisionLabel]
