@@ -34,10 +34,20 @@ import (
 	"github.com/amber-gdpr/amber/internal/admission"
 )
 
-// These specs apply workloads as applier, a user other than the manager's, so that the
-// GDPRWorkload webhook is called; the suite's own client is the manager's user and is not.
+// These specs apply workloads with the suite's client, a user other than the manager's, so
+// that the GDPRWorkload webhook is called; managerClient, the manager's user, is exempt.
 var _ = Describe("Validation at apply time", func() {
 	ctx := context.Background()
+
+	// The API server picks Amber's configuration up from an informer, a moment after the
+	// suite installed it: wait until a workload only the webhook refuses is refused.
+	BeforeEach(func() {
+		probe := workload(operatorNamespace, "webhook-probe", 1, "registry.example/app:1")
+		probe.Spec.Template.Spec.Containers[0].Name = "Not_A_DNS_Label"
+		Eventually(func() error {
+			return k8sClient.Create(ctx, probe, client.DryRunAll)
+		}, timeout, interval).Should(MatchError(ContainSubstring(admission.WorkloadRefusedPrefix)))
+	})
 
 	// withCPU gives the workload's container a CPU request and limit.
 	withCPU := func(w *gdprv1alpha1.GDPRWorkload, cpu string) *gdprv1alpha1.GDPRWorkload {
@@ -71,15 +81,15 @@ var _ = Describe("Validation at apply time", func() {
 		}, "2s", interval).Should(Succeed())
 	}
 
-	// refusedWith applies w as applier and expects the API server's refusal of its pods, as
+	// refusedWith applies w and expects the API server's refusal of its pods, as
 	// the webhook returns it. The namespace's policy objects reach the API server's admission
 	// plugins through informers: a dry run is retried until they see them.
 	refusedWith := func(w *gdprv1alpha1.GDPRWorkload, apiServerSays string) {
 		GinkgoHelper()
 		Eventually(func() error {
-			return applier.Create(ctx, w.DeepCopy(), client.DryRunAll)
+			return k8sClient.Create(ctx, w.DeepCopy(), client.DryRunAll)
 		}, timeout, interval).Should(MatchError(ContainSubstring(apiServerSays)))
-		err := applier.Create(ctx, w.DeepCopy())
+		err := k8sClient.Create(ctx, w.DeepCopy())
 		Expect(err).To(MatchError(ContainSubstring(admission.WorkloadRefusedPrefix)))
 		Expect(err).To(MatchError(ContainSubstring(apiServerSays)))
 		Expect(err).To(MatchError(ContainSubstring(`admission webhook "` + admission.WorkloadsWebhook + `" denied the request`)))
@@ -91,7 +101,7 @@ var _ = Describe("Validation at apply time", func() {
 		w.Spec.Template.Spec.Containers[0].Name = "Not_A_DNS_Label"
 
 		By("the workload's schema takes it: the manager's own user, exempt from the webhook, may dry-run it")
-		Expect(k8sClient.Create(ctx, w.DeepCopy(), client.DryRunAll)).To(Succeed())
+		Expect(managerClient.Create(ctx, w.DeepCopy(), client.DryRunAll)).To(Succeed())
 
 		By("anyone else is refused, with what the API server says of the pod")
 		refusedWith(w, `spec.containers[0].name: Invalid value: "Not_A_DNS_Label"`)
@@ -118,7 +128,7 @@ var _ = Describe("Validation at apply time", func() {
 		expectNothingWritten(ns, "greedy")
 
 		By("a workload whose pod fits is taken")
-		Expect(applier.Create(ctx, withCPU(workload(ns, "modest", 1, image("app:1")), "500m"))).To(Succeed())
+		Expect(k8sClient.Create(ctx, withCPU(workload(ns, "modest", 1, image("app:1")), "500m"))).To(Succeed())
 	})
 
 	It("refuses a template that breaks the namespace's PodSecurity level yet passes Amber's own rules, and takes the pods Amber hardens", func() {
@@ -134,19 +144,19 @@ var _ = Describe("Validation at apply time", func() {
 			Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"CHOWN"}},
 		}
 		By("Amber's Baseline profile allows adding CHOWN: the manager's own user may dry-run it")
-		Expect(k8sClient.Create(ctx, w.DeepCopy(), client.DryRunAll)).To(Succeed())
+		Expect(managerClient.Create(ctx, w.DeepCopy(), client.DryRunAll)).To(Succeed())
 
 		refusedWith(w, `violates PodSecurity "restricted:latest"`)
 		expectNothingWritten(ns.Name, w.Name)
 
 		By("the same template under the default Immutable profile: the settings Amber fills in are what restricted asks")
-		Expect(applier.Create(ctx, workload(ns.Name, "hardened", 1, image("app:1")))).To(Succeed())
+		Expect(k8sClient.Create(ctx, workload(ns.Name, "hardened", 1, image("app:1")))).To(Succeed())
 	})
 
 	It("refuses a container above the namespace's LimitRange maximum, and checks an update only when the pod changes", func() {
 		ns := newNamespace(ctx)
 		w := withCPU(workload(ns, "limited", 1, image("app:1")), "1")
-		Expect(applier.Create(ctx, w)).To(Succeed())
+		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 
 		Expect(k8sClient.Create(ctx, &corev1.LimitRange{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "small"},
@@ -173,26 +183,26 @@ var _ = Describe("Validation at apply time", func() {
 		ns := newNamespace(ctx)
 		bad := workload(ns, "dry-bad", 1, "registry.example/app:1")
 		bad.Spec.Template.Spec.Containers[0].Name = "Not_A_DNS_Label"
-		err := applier.Create(ctx, bad, client.DryRunAll)
+		err := k8sClient.Create(ctx, bad, client.DryRunAll)
 		Expect(err).To(MatchError(ContainSubstring(admission.WorkloadRefusedPrefix)))
 		Expect(err).To(MatchError(ContainSubstring(`spec.containers[0].name: Invalid value: "Not_A_DNS_Label"`)))
 
 		good := workload(ns, "dry-good", 1, "registry.example/app:1")
-		Expect(applier.Create(ctx, good, client.DryRunAll)).To(Succeed())
+		Expect(k8sClient.Create(ctx, good, client.DryRunAll)).To(Succeed())
 		expectNothingWritten(ns, bad.Name)
 		expectNothingWritten(ns, good.Name)
 	})
 })
 
-// applyAs edits a workload as applier (a user the webhook checks), retrying when the
-// controller's own write got in between, and returns the API server's answer.
+// applyAs edits a workload with the suite's client (a user the webhook checks), retrying
+// when the controller's own write got in between, and returns the API server's answer.
 func applyAs(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, edit func(*gdprv1alpha1.GDPRWorkload)) error {
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		current := &gdprv1alpha1.GDPRWorkload{}
-		if err := applier.Get(ctx, client.ObjectKeyFromObject(w), current); err != nil {
+		if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(w), current); err != nil {
 			return err
 		}
 		edit(current)
-		return applier.Update(ctx, current)
+		return k8sClient.Update(ctx, current)
 	})
 }

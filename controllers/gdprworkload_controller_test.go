@@ -415,7 +415,7 @@ var _ = Describe("GDPRWorkload reconciler", func() {
 		// collector has not removed yet.
 		orphan := podOf(w, "0000000000")
 		orphan.OwnerReferences[0].UID = "an-earlier-workload"
-		Expect(k8sClient.Create(ctx, orphan)).To(Succeed())
+		Expect(managerClient.Create(ctx, orphan)).To(Succeed()) // made by Amber, for the earlier workload
 
 		Eventually(func(g Gomega) {
 			actAsKubelet(ctx, w)
