@@ -152,9 +152,9 @@ func printSummary(summary []kindSummary) {
 		rounds = max(rounds, s.added99.N)
 	}
 	fmt.Printf("\nover %d rounds (every round, none left out): the latency admission adds to a label patch\n\n", rounds)
-	fmt.Printf("%-17s %22s %22s %8s %18s %s\n", "kind of pod", "added p50 median", "added p99 median", "target", "rounds meeting it", "verdict (median)")
+	fmt.Printf("%-17s %30s %30s %9s %18s %s\n", "kind of pod", "added p50 median", "added p99 median", "target", "rounds meeting it", "verdict (median)")
 	for _, s := range summary {
-		fmt.Printf("%-17s %22s %22s %8s %18s %s\n", s.kind, spread(s.added50), spread(s.added99), "<"+ms(s.target),
+		fmt.Printf("%-17s %30s %30s %9s %18s %s\n", s.kind, spread(s.added50), spread(s.added99), "<"+ms(s.target),
 			fmt.Sprintf("%d of %d", s.roundsMeetingT, s.added99.N), samples.Verdict(s.added99.Median, s.target, false))
 	}
 }
