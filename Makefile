@@ -72,6 +72,10 @@ bench-pinning: manifests ## Measure image pinning with the manager's defaults: r
 bench-ledger: manifests ## Measure the audit ledger: bytes per entry from real workload lives, append throughput in 3 rounds, verification time (BENCH_LEDGER_ARGS for more).
 	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go run ./test/bench/ledger $(BENCH_LEDGER_ARGS)
 
+.PHONY: bench-admission
+bench-admission: manifests ## Measure the latency admission adds to pod writes (label patches), p50/p99, ungoverned and governed pods (Audit allowed, Enforce refused), with and without the webhook configuration, 3 interleaved rounds of 500 (BENCH_ADMISSION_ARGS for more).
+	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go run ./test/bench/admission $(BENCH_ADMISSION_ARGS)
+
 .PHONY: bench-drift
 bench-drift: manifests cluster ## Measure drift repair against the ReplicaSet controller and the bare-pod floor on `make cluster`: 3 rounds of 200 workloads × 5 pods, all seven drift kinds (BENCH_DRIFT_ARGS for more).
 	@hack/demo.sh stop-manager

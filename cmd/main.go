@@ -171,6 +171,8 @@ func main() {
 		log.Error(err, "Unable to set up controller", "controller", "GDPRWorkload")
 		os.Exit(1)
 	}
+	// Admission (issue 12): GDPRWorkloads validated at apply time by a dry-run pod creation.
+	controllers.SetupWorkloadAdmission(mgr, residencyKeys)
 	if err := (&controllers.AuditLedgerReconciler{
 		Client:             mgr.GetClient(),
 		Recorder:           mgr.GetEventRecorder("amber"),
@@ -183,6 +185,14 @@ func main() {
 		log.Error(err, "Unable to set up controller", "controller", "AuditLedger")
 		os.Exit(1)
 	}
+	// The pod webhook: its refusals are recorded under the real (pseudonymised) user; the
+	// manager's own requests, which the webhook configuration exempts, are told by its name.
+	managerUsername, err := controllers.ManagerUsername(context.Background(), mgr.GetClient())
+	if err != nil {
+		log.Error(err, "Unable to learn the manager's own user name")
+		os.Exit(1)
+	}
+	controllers.SetupPodAdmission(mgr, writer, audit.Actors{Mode: actors, Key: keys.Pseudonym}, managerUsername)
 	if exportPath != "" {
 		if err := audit.AddExporter(mgr, exportPath); err != nil {
 			log.Error(err, "Unable to set up the ledger export", "path", exportPath)

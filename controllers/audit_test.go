@@ -166,7 +166,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 		By("a pod created just before a crash, its entry never written")
 		revision := w.Status.UpdateRevision
 		stray := podOf(w, revision)
-		Expect(k8sClient.Create(ctx, stray, client.FieldOwner(fieldOwner))).To(Succeed())
+		Expect(managerClient.Create(ctx, stray, client.FieldOwner(fieldOwner))).To(Succeed())
 		Eventually(func() int { return countKey(entriesOf(ctx, ns, "recover"), string(stray.UID)+"/PodCreated") }, timeout, interval).Should(Equal(1))
 		Expect(driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(stray.UID))).To(BeEmpty(), "a pod nobody changed did not drift")
 
@@ -208,7 +208,7 @@ var _ = Describe("Audit ledger of a workload", func() {
 
 		By("a pod whose creation entry was lost in a crash turns up")
 		stray := podOf(w, w.Status.UpdateRevision)
-		Expect(k8sClient.Create(ctx, stray)).To(Succeed())
+		Expect(managerClient.Create(ctx, stray)).To(Succeed())
 
 		Eventually(func(g Gomega) {
 			finalizePods(ctx, w)

@@ -98,12 +98,16 @@ func expectReplaced(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, drifted c
 	Expect(verifyChain(ctx, w.Namespace, w.Name).Problem).To(BeNil())
 }
 
+// Every workload here has admission mode Off: these specs change pods in place on purpose,
+// which admission refuses in Enforce. Drift detection is the second line for exactly the
+// routes admission does not see (mode Off, a webhook outage, etcd written directly, a kubelet
+// reached through nodes/proxy), and these specs stand for them.
 var _ = Describe("Drift", func() {
 	var ns string
 	BeforeEach(func(ctx SpecContext) { ns = newNamespace(ctx) })
 
 	It("replaces a pod whose image was edited in place, a fresh pod first, and names who changed it", func(ctx SpecContext) {
-		w := workload(ns, "image", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "image", 1, image("drift/app:1")))
 		pod := onePod(ctx, w)
 		editPod(ctx, &pod, func(p *corev1.Pod) { p.Spec.Containers[0].Image = image("drift/other:1") })
 
@@ -129,7 +133,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("records the repair of a drifted pod deleted before its PodReplaced entry was written, once, naming its replacement", func(ctx SpecContext) {
-		w := workload(ns, "unrecorded-repair", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "unrecorded-repair", 1, image("drift/app:1")))
 		pod := onePod(ctx, w)
 		editPod(ctx, &pod, func(p *corev1.Pod) { p.Spec.Containers[0].Image = image("drift/other:1") })
 
@@ -179,7 +183,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("names the next pod made the replacement of a drifted pod found gone with none made for it", func(ctx SpecContext) {
-		w := workload(ns, "unreplaced-repair", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "unreplaced-repair", 1, image("drift/app:1")))
 		w.Spec.DriftPolicy.Action = gdprv1alpha1.DriftReport // kept, so no replacement is made before it goes
 		pod := onePod(ctx, w)
 		editPod(ctx, &pod, func(p *corev1.Pod) { p.Spec.Containers[0].Image = image("drift/other:1") })
@@ -208,7 +212,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("replaces a pod that got an ephemeral debug container", func(ctx SpecContext) {
-		w := workload(ns, "debugged", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "debugged", 1, image("drift/app:1")))
 		pod := onePod(ctx, w)
 		pod.Spec.EphemeralContainers = append(pod.Spec.EphemeralContainers, corev1.EphemeralContainer{
 			EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger", Image: "busybox:1", ImagePullPolicy: corev1.PullIfNotPresent, TerminationMessagePolicy: corev1.TerminationMessageReadFile},
@@ -218,7 +222,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("replaces a pod whose tolerations were extended", func(ctx SpecContext) {
-		w := workload(ns, "tolerant", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "tolerant", 1, image("drift/app:1")))
 		pod := onePod(ctx, w)
 		editPod(ctx, &pod, func(p *corev1.Pod) {
 			p.Spec.Tolerations = append(p.Spec.Tolerations, corev1.Toleration{Key: "example.com/anything", Operator: corev1.TolerationOpExists})
@@ -228,7 +232,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("replaces a pod whose resources were resized", func(ctx SpecContext) {
-		w := workload(ns, "resized", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "resized", 1, image("drift/app:1")))
 		w.Spec.Template.Spec.Containers[0].Resources = corev1.ResourceRequirements{
 			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")},
 			Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("200m")},
@@ -248,7 +252,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("replaces a pod whose labels were edited, but not for keys the policy ignores", func(ctx SpecContext) {
-		w := workload(ns, "labelled", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "labelled", 1, image("drift/app:1")))
 		w.Spec.DriftPolicy.IgnoreMetadata = []string{"monitoring.example/*"}
 		pod := onePod(ctx, w)
 		editPod(ctx, &pod, func(p *corev1.Pod) { p.Labels["monitoring.example/scraped"] = "yes" })
@@ -261,7 +265,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("finds a pod changed before its creation was recorded, as after a crash or a failover between the two", func(ctx SpecContext) {
-		w := workload(ns, "unrecorded", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "unrecorded", 1, image("drift/app:1")))
 		onePod(ctx, w)
 		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(w), w)).To(Succeed())
 
@@ -270,11 +274,11 @@ var _ = Describe("Drift", func() {
 		// manager first sees it with both writes made, as a new leader would.
 		stray := podOf(w, w.Status.UpdateRevision)
 		delete(stray.Labels, gdprv1alpha1.WorkloadLabel)
-		Expect(k8sClient.Create(ctx, stray, client.FieldOwner(fieldOwner))).To(Succeed())
+		Expect(managerClient.Create(ctx, stray, client.FieldOwner(fieldOwner))).To(Succeed())
 		stray.Labels["tamper"] = "yes"
 		Expect(k8sClient.Update(ctx, stray, client.FieldOwner("kubectl-label"))).To(Succeed())
 		stray.Labels[gdprv1alpha1.WorkloadLabel] = w.Name
-		Expect(k8sClient.Update(ctx, stray, client.FieldOwner(fieldOwner))).To(Succeed())
+		Expect(managerClient.Update(ctx, stray, client.FieldOwner(fieldOwner))).To(Succeed())
 
 		Eventually(func(g Gomega) {
 			actAsKubelet(ctx, w)
@@ -295,7 +299,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("replaces a pod whose workload label was cut, though the cache no longer shows it", func(ctx SpecContext) {
-		w := workload(ns, "escaped", 2, image("drift/app:1"))
+		w := admissionOff(workload(ns, "escaped", 2, image("drift/app:1")))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		eventuallyReady(ctx, w, 2)
 		pod := activePods(ctx, w)[0]
@@ -315,7 +319,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("replaces a pod whose controller reference was removed", func(ctx SpecContext) {
-		w := workload(ns, "orphaned", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "orphaned", 1, image("drift/app:1")))
 		pod := onePod(ctx, w)
 		editPod(ctx, &pod, func(p *corev1.Pod) { p.OwnerReferences = nil })
 		Eventually(func(g Gomega) {
@@ -328,7 +332,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("replaces a pod whose runtime reports a digest other than the pinned one", func(ctx SpecContext) {
-		w := workload(ns, "digest", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "digest", 1, image("drift/app:1")))
 		pod := onePod(ctx, w)
 		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(&pod), &pod)).To(Succeed())
 		pod.Status.ContainerStatuses = []corev1.ContainerStatus{{
@@ -341,7 +345,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("takes a reported digest that matches the pin as no drift", func(ctx SpecContext) {
-		w := workload(ns, "digest-ok", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "digest-ok", 1, image("drift/app:1")))
 		pod := onePod(ctx, w)
 		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(&pod), &pod)).To(Succeed())
 		pod.Status.ContainerStatuses = []corev1.ContainerStatus{{
@@ -355,7 +359,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("only records and shows drift under the Report action", func(ctx SpecContext) {
-		w := workload(ns, "reported", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "reported", 1, image("drift/app:1")))
 		w.Spec.DriftPolicy.Action = gdprv1alpha1.DriftReport
 		pod := onePod(ctx, w)
 		editPod(ctx, &pod, func(p *corev1.Pod) { p.Spec.ActiveDeadlineSeconds = ptr.To[int64](3600) })
@@ -369,7 +373,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("deletes a drifted pod before its replacement exists under ReplaceImmediately", func(ctx SpecContext) {
-		w := workload(ns, "immediate", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "immediate", 1, image("drift/app:1")))
 		w.Spec.DriftPolicy.Action = gdprv1alpha1.DriftReplaceImmediately
 		pod := onePod(ctx, w)
 		editPod(ctx, &pod, func(p *corev1.Pod) { p.Spec.Containers[0].Image = image("drift/other:1") })
@@ -379,7 +383,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("replaces at most a burst of drifted pods at once, then the rest at a bounded rate", func(ctx SpecContext) {
-		w := workload(ns, "storm", driftReplacementBurst+2, image("drift/app:1"))
+		w := admissionOff(workload(ns, "storm", driftReplacementBurst+2, image("drift/app:1")))
 		w.Spec.DriftPolicy.Action = gdprv1alpha1.DriftReplaceImmediately
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		eventuallyReady(ctx, w, driftReplacementBurst+2)
@@ -398,7 +402,7 @@ var _ = Describe("Drift", func() {
 	})
 
 	It("stops replacing when every fresh pod drifts the same way, and says so", func(ctx SpecContext) {
-		w := workload(ns, "looping", 1, image("drift/app:1"))
+		w := admissionOff(workload(ns, "looping", 1, image("drift/app:1")))
 		Expect(k8sClient.Create(ctx, w)).To(Succeed())
 		// A rogue controller that labels every pod of the workload after it is created.
 		loopCtx, stop := context.WithCancel(ctx)

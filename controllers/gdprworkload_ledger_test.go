@@ -131,7 +131,8 @@ func TestWorkloadLedgerStopsAtAFailedDriftRecord(t *testing.T) {
 }
 
 // TestLedgerAppendsGoThroughWorkloadLedger fails when code in this package appends to a
-// ledger around workloadLedger: such an append would not wait for the drift records.
+// ledger around workloadLedger: such an append would not wait for the drift records. The
+// admission webhook (PodAdmission) is the one exception: it is not part of a reconcile.
 func TestLedgerAppendsGoThroughWorkloadLedger(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
@@ -151,7 +152,13 @@ func TestLedgerAppendsGoThroughWorkloadLedger(t *testing.T) {
 			if ok && fn.Recv != nil && len(fn.Recv.List) == 1 {
 				if star, ok := fn.Recv.List[0].Type.(*ast.StarExpr); ok {
 					if id, ok := star.X.(*ast.Ident); ok && id.Name == "workloadLedger" {
-						return false // the one place allowed
+						return false // the one place a reconcile may append
+					}
+					// The admission webhook appends outside any reconcile: it has no drift
+					// records of its own to wait for, and the writer orders one ledger's
+					// appends.
+					if id, ok := star.X.(*ast.Ident); ok && id.Name == "PodAdmission" {
+						return false
 					}
 				}
 			}

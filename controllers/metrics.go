@@ -32,6 +32,14 @@ var (
 		Name: "amber_drift_replacements_total",
 		Help: "Drifted pods deleted and replaced by fresh pods of their revision.",
 	})
+	admissionDenied = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "amber_admission_denied_total",
+		Help: "Requests on governed pods the API server refused on Amber's answer, by operation (CREATE, UPDATE, UPDATE/ephemeralcontainers, UPDATE/resize, CONNECT/exec, CONNECT/attach, CONNECT/portforward).",
+	}, []string{"operation"})
+	admissionWouldDeny = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "amber_admission_would_deny_total",
+		Help: "Requests on pods of workloads in admission mode Audit that Enforce would have refused, let through and recorded, by operation.",
+	}, []string{"operation"})
 	driftRepairSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "amber_drift_repair_seconds",
 		Help:    "Time from finding a pod drifted to deleting it, its replacement made (Ready, under the Replace action).",
@@ -40,5 +48,5 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(driftDetected, driftReplacements, driftRepairSeconds)
+	metrics.Registry.MustRegister(driftDetected, driftReplacements, driftRepairSeconds, admissionDenied, admissionWouldDeny)
 }

@@ -19,14 +19,17 @@ package controllers
 import (
 	"context"
 	"crypto/ed25519"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -41,11 +44,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/admission"
 	"github.com/amber-gdpr/amber/internal/audit"
 	"github.com/amber-gdpr/amber/internal/ledger"
 	"github.com/amber-gdpr/amber/internal/pin"
+	"github.com/amber-gdpr/amber/internal/residency"
 	"github.com/amber-gdpr/amber/test/registry"
 )
 
@@ -53,14 +59,21 @@ import (
 // schedules or runs pods there, so a spec that needs Ready pods plays the kubelet itself.
 
 var (
-	testEnv   *envtest.Environment
-	cfg       *rest.Config
-	k8sClient client.Client
-	scheme    = runtime.NewScheme()
-	cancelMgr context.CancelFunc
-	keys      *audit.Keys
-	writer    *audit.Writer
-	actors    audit.Actors
+	testEnv *envtest.Environment
+	cfg     *rest.Config
+	// managerCfg is the manager's own user; cfg, the specs' client, is someone else to admission.
+	managerCfg *rest.Config
+	// managerClient acts as Amber's manager: for specs that make pods as an earlier run or
+	// another replica of the manager would have.
+	managerClient   client.Client
+	managerUsername string
+	admissionConfig *admissionregistrationv1.ValidatingWebhookConfiguration
+	k8sClient       client.Client
+	scheme          = runtime.NewScheme()
+	cancelMgr       context.CancelFunc
+	keys            *audit.Keys
+	writer          *audit.Writer
+	actors          audit.Actors
 	// images is the suite's OCI registry; authRegistry asks for basicAuthUser's credentials.
 	images       *registry.Registry
 	authRegistry *registry.Registry
@@ -147,9 +160,25 @@ var _ = BeforeSuite(func() {
 	testEnv = &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
+		// No webhook configuration here: envtest only picks the serving host, port and a
+		// certificate for the manager's webhook server; the suite installs Amber's own
+		// configuration (admission.Desired) once the server answers.
+		WebhookInstallOptions: envtest.WebhookInstallOptions{LocalServingHost: "127.0.0.1"},
 	}
 	var err error
 	cfg, err = testEnv.Start()
+	Expect(err).NotTo(HaveOccurred())
+	// The manager gets a user of its own. envtest's client config is one admin user
+	// ("default", in system:masters); were the manager that user too, the webhook
+	// configuration's matchCondition, which exempts the manager by username, would exempt
+	// every request the specs make, and admission would never be tested. With its own
+	// certificate-authenticated user (AddUser; also in system:masters, so no RBAC to set up)
+	// the specs' client is "someone else", as a person with kubectl is. Impersonation would
+	// serve too, but admission sees the impersonated user, so a spec could not act as itself.
+	managerUser, err := testEnv.AddUser(envtest.User{Name: "amber-manager", Groups: []string{"system:masters"}}, cfg)
+	Expect(err).NotTo(HaveOccurred())
+	managerCfg = managerUser.Config()
+	managerClient, err = client.New(managerCfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
 
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
@@ -162,10 +191,14 @@ var _ = BeforeSuite(func() {
 	flakyRegistry, err = registry.Start()
 	Expect(err).NotTo(HaveOccurred())
 
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	hook := testEnv.WebhookInstallOptions
+	mgr, err := ctrl.NewManager(managerCfg, ctrl.Options{
 		Scheme:  scheme,
 		Cache:   CacheOptions(),
 		Metrics: metricsserver.Options{BindAddress: "0"},
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Host: hook.LocalServingHost, Port: hook.LocalServingPort, CertDir: hook.LocalServingCertDir,
+		}),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(k8sClient.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}})).To(Succeed())
@@ -202,15 +235,33 @@ var _ = BeforeSuite(func() {
 		FullVerifyInterval: time.Minute,
 	}).SetupWithManager(mgr, 2)).To(Succeed())
 
+	managerUsername, err = ManagerUsername(context.Background(), mgr.GetClient())
+	Expect(err).NotTo(HaveOccurred())
+	Expect(managerUsername).To(Equal("amber-manager"))
+	SetupPodAdmission(mgr, writer, actors, managerUsername)
+	SetupWorkloadAdmission(mgr, residency.DefaultKeys)
+
 	var ctx context.Context
 	ctx, cancelMgr = context.WithCancel(context.Background())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
+
+	By("installing Amber's webhook configuration once the manager's webhook server answers")
+	Eventually(func() error { return mgr.GetWebhookServer().StartedChecker()(nil) }, 30*time.Second, 100*time.Millisecond).Should(Succeed())
+	admissionConfig = admission.Desired(admission.Options{
+		Endpoint:        admission.Endpoint{URL: "https://" + net.JoinHostPort(hook.LocalServingHost, strconv.Itoa(hook.LocalServingPort))},
+		CABundle:        hook.LocalServingCAData,
+		ManagerUsername: managerUsername,
+	})
+	Expect(k8sClient.Create(context.Background(), admissionConfig.DeepCopy())).To(Succeed())
 })
 
 var _ = AfterSuite(func() {
+	if admissionConfig != nil {
+		Expect(client.IgnoreNotFound(k8sClient.Delete(context.Background(), admissionConfig.DeepCopy()))).To(Succeed())
+	}
 	if cancelMgr != nil {
 		cancelMgr()
 	}

@@ -197,7 +197,9 @@ type AuditEventSpec struct {
 	// RegistryRateLimited, ImageNotFound, Unauthorized, RegistryNotAllowed, InvalidReference);
 	// RolloutStarted NewRevision; RolloutCompleted AllPodsUpdated; DriftDetected the first kind
 	// of drift found (Escaped, ImageChanged, EphemeralContainerAdded, ResourcesResized,
-	// SpecMutated, MetadataChanged, DigestMismatch); PodReplaced Drifted; PodScheduled Bound.
+	// SpecMutated, MetadataChanged, DigestMismatch); PodReplaced Drifted; PodScheduled Bound;
+	// AccessDenied and AdmissionWouldDeny what was (or would have been) refused: SpecChanged,
+	// MetadataChanged, EphemeralContainers, Resize, Exec, Attach, PortForward, Impostor.
 	// +optional
 	Reason string `json:"reason,omitempty"`
 	// subject names the workload, pod and revision the entry is about.

@@ -141,3 +141,49 @@ const (
 	// replacing them.
 	EventDriftLoop = "DriftLoop"
 )
+
+// AdmissionReason says what a person tried to do to a governed pod that the API server asked
+// Amber about and Amber refused (or, in Audit mode, would have refused): the reason of an
+// AccessDenied or AdmissionWouldDeny entry, and of the event that goes with it. The values
+// are stable.
+type AdmissionReason string
+
+// The refused routes, in the order they are checked on an update: the spec before the metadata.
+const (
+	// AdmissionSpecChanged (AccessDenied, AdmissionWouldDeny): an update or patch of the pod's
+	// spec (kubectl set image, kubectl edit, kubectl patch).
+	AdmissionSpecChanged AdmissionReason = "SpecChanged"
+	// AdmissionMetadataChanged (AccessDenied, AdmissionWouldDeny): an update or patch of the
+	// pod's labels or annotations outside spec.driftPolicy.ignoreMetadata, or of its owner
+	// references by anyone but the garbage collector (kubectl label, kubectl annotate).
+	AdmissionMetadataChanged AdmissionReason = "MetadataChanged"
+	// AdmissionEphemeralContainers (AccessDenied, AdmissionWouldDeny): an ephemeral container
+	// added through pods/ephemeralcontainers (kubectl debug).
+	AdmissionEphemeralContainers AdmissionReason = "EphemeralContainers"
+	// AdmissionResize (AccessDenied, AdmissionWouldDeny): container resources changed through
+	// pods/resize.
+	AdmissionResize AdmissionReason = "Resize"
+	// AdmissionExec (AccessDenied, AdmissionWouldDeny): a command run in a container through
+	// pods/exec (kubectl exec); the entry holds its first word and an HMAC of the whole.
+	AdmissionExec AdmissionReason = "Exec"
+	// AdmissionAttach (AccessDenied, AdmissionWouldDeny): attaching to a running container
+	// through pods/attach (kubectl attach).
+	AdmissionAttach AdmissionReason = "Attach"
+	// AdmissionPortForward (AccessDenied, AdmissionWouldDeny): a port forwarded into the pod
+	// through pods/portforward (kubectl port-forward).
+	AdmissionPortForward AdmissionReason = "PortForward"
+	// AdmissionImpostor (AccessDenied, AdmissionWouldDeny): a pod created, or an existing pod
+	// labelled, with Amber's workload label by someone other than Amber. It is recorded in the
+	// ledger of the workload the label names, when that workload exists.
+	AdmissionImpostor AdmissionReason = "Impostor"
+)
+
+// Admission event reasons, on the workload whose pod was concerned.
+const (
+	// EventAccessDenied (Warning): the API server refused a change, debug container, resize,
+	// exec, attach or port-forward on one of the workload's pods, or an impostor pod.
+	EventAccessDenied = "AccessDenied"
+	// EventAdmissionWouldDeny (Warning): in Audit mode, such a request was let through and
+	// recorded.
+	EventAdmissionWouldDeny = "AdmissionWouldDeny"
+)

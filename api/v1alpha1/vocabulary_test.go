@@ -139,7 +139,7 @@ func TestLedgerReasonsAreDocumented(t *testing.T) {
 	entryTypes := regexp.MustCompile(`^\w+ \(([^)]*)\)`)
 	for name, c := range api {
 		switch c.typ {
-		case "AuditReason":
+		case "AuditReason", "AdmissionReason":
 			m := entryTypes.FindStringSubmatch(c.doc)
 			if m == nil {
 				t.Errorf("%s: its comment does not begin with the entry types it goes with, as `%s (PodDeleted): …`", name, name)
@@ -261,7 +261,7 @@ func TestReasonConstantsAreUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, c := range constants(t, ".", nil) {
-		if c.typ != "AuditReason" && c.typ != "DriftReason" && !strings.HasPrefix(name, "Reason") {
+		if c.typ != "AuditReason" && c.typ != "AdmissionReason" && c.typ != "DriftReason" && !strings.HasPrefix(name, "Reason") {
 			continue
 		}
 		if !strings.Contains(sources.String(), "gdprv1alpha1."+name) {

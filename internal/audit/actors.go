@@ -21,6 +21,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 )
 
 // ActorMode says how actors appear in the ledger.
@@ -66,4 +67,38 @@ func (a Actors) Record(actor string) string {
 	mac := hmac.New(sha256.New, a.Key)
 	mac.Write([]byte(actor))
 	return "hmac-sha256:" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Groups returns what the ledger holds for a user's groups: each recorded as an actor is,
+// in the order given. Omitted actors have no groups either.
+func (a Actors) Groups(groups []string) []string {
+	var recorded []string
+	for _, g := range groups {
+		if r := a.Record(g); r != "" {
+			recorded = append(recorded, r)
+		}
+	}
+	return recorded
+}
+
+// maxCommandWord bounds the first word recorded of a command: a program name, not an argument
+// smuggled in with it.
+const maxCommandWord = 64
+
+// Command returns what the ledger holds of a command run in a container: its first word (the
+// program) and "hmac-sha256:<hex>" over the whole command line, its words joined by NUL bytes
+// (which no word of an exec can hold). The arguments may hold personal data and are never
+// recorded in clear, whatever the actor mode: whoever holds the pseudonym key can still check
+// whether a given command line was the one run.
+func (a Actors) Command(command []string) (first, commandHMAC string) {
+	if len(command) == 0 {
+		return "", ""
+	}
+	first = command[0]
+	if len(first) > maxCommandWord {
+		first = first[:maxCommandWord]
+	}
+	mac := hmac.New(sha256.New, a.Key)
+	mac.Write([]byte(strings.Join(command, "\x00")))
+	return first, "hmac-sha256:" + hex.EncodeToString(mac.Sum(nil))
 }

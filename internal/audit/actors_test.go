@@ -61,3 +61,55 @@ func TestParseActorMode(t *testing.T) {
 }
 
 const hmacOfArgo = "4ad2b2de5ba85f28d0b11cddd8f20118f99626c34f3f1b922c507a98f8bd16ef"
+
+func TestActorsCommand(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	tests := []struct {
+		name      string
+		actors    Actors
+		command   []string
+		wantFirst string
+		wantHMAC  string
+	}{
+		// HMAC-SHA256(key, "sh\x00-c\x00cat /data/alice.csv"), computed independently (Python hmac).
+		{"a command keeps its program and an HMAC of the whole line", Actors{Mode: ActorPseudonymous, Key: key},
+			[]string{"sh", "-c", "cat /data/alice.csv"}, "sh", "hmac-sha256:826ce3278ffd9d41c3d15743fe565429e0aa1765d226c204ab51a368d40ffd0f"},
+		{"plain actors still never show the arguments", Actors{Mode: ActorPlain, Key: key},
+			[]string{"sh", "-c", "cat /data/alice.csv"}, "sh", "hmac-sha256:826ce3278ffd9d41c3d15743fe565429e0aa1765d226c204ab51a368d40ffd0f"},
+		{"no command records nothing", Actors{Mode: ActorPseudonymous, Key: key}, nil, "", ""},
+		{"an overlong program name is cut", Actors{Mode: ActorPseudonymous, Key: key},
+			[]string{strings.Repeat("x", 100)}, strings.Repeat("x", 64), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first, mac := tt.actors.Command(tt.command)
+			if first != tt.wantFirst {
+				t.Errorf("first word = %q, want %q", first, tt.wantFirst)
+			}
+			if tt.wantHMAC != "" && mac != tt.wantHMAC {
+				t.Errorf("HMAC = %q, want %q", mac, tt.wantHMAC)
+			}
+			if len(tt.command) > 0 && !strings.HasPrefix(mac, "hmac-sha256:") {
+				t.Errorf("HMAC = %q, want hmac-sha256:<hex>", mac)
+			}
+		})
+	}
+	a := Actors{Mode: ActorPseudonymous, Key: key}
+	_, joined := a.Command([]string{"sh -c", "x"})
+	_, split := a.Command([]string{"sh", "-c x"})
+	if joined == split {
+		t.Error("two different command lines give one HMAC: the words must be kept apart")
+	}
+}
+
+func TestActorsGroups(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	p := Actors{Mode: ActorPseudonymous, Key: key}
+	got := p.Groups([]string{"argocd-controller", "system:authenticated"})
+	if len(got) != 2 || got[0] != "hmac-sha256:"+hmacOfArgo || got[1] == "system:authenticated" {
+		t.Errorf("Groups = %q, want each pseudonymised in order", got)
+	}
+	if got := (Actors{Mode: ActorOmit}).Groups([]string{"a"}); got != nil {
+		t.Errorf("omitted actors have groups %q, want none", got)
+	}
+}

@@ -46,6 +46,10 @@ import (
 // OperatorNamespace is the manager's own namespace (its default), which holds the ledger's keys.
 const OperatorNamespace = "amber-system"
 
+// ManagerUser is the user Kubeconfig names, which the manager acts as: not Config's, so that
+// admission, which exempts the manager's user, tells the bench's own writes from its.
+const ManagerUser = "amber-bench-manager"
+
 // Env is a running envtest control plane.
 type Env struct {
 	// Root is the module's root directory.
@@ -87,7 +91,7 @@ func Start(ctx context.Context) (*Env, error) {
 	cfg.QPS, cfg.Burst = 1000, 2000
 	e.Config = cfg
 
-	admin, err := env.AddUser(envtest.User{Name: "amber-bench-manager", Groups: []string{"system:masters"}}, nil)
+	admin, err := env.AddUser(envtest.User{Name: ManagerUser, Groups: []string{"system:masters"}}, nil)
 	if err != nil {
 		e.Stop()
 		return nil, fmt.Errorf("add the manager's user: %w", err)
@@ -121,6 +125,12 @@ func Start(ctx context.Context) (*Env, error) {
 func (e *Env) Stop() {
 	_ = e.env.Stop()
 	_ = os.RemoveAll(e.Dir)
+}
+
+// WebhookServing is where a webhook server run by the bench may listen, with the serving
+// certificate envtest made for it and the CA bundle that trusts it.
+func (e *Env) WebhookServing() envtest.WebhookInstallOptions {
+	return e.env.WebhookInstallOptions
 }
 
 // ControlPlaneBinary is the path of a binary built beside kube-apiserver (registry, etcd, …).

@@ -1,0 +1,273 @@
+/*
+Copyright 2026 The Amber Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+	webhookadmission "sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/admission"
+	"github.com/amber-gdpr/amber/internal/audit"
+)
+
+// recordTimeout bounds writing a refusal's ledger entry, so that the webhook answers within
+// the API server's admission.TimeoutSeconds even when the ledger is slow: a refusal whose
+// entry could not be written in time is still a refusal.
+const recordTimeout = (admission.TimeoutSeconds - 1) * time.Second
+
+// PodAdmission answers the API server about requests on governed pods (admission.PodsPath,
+// both the pods and the connect webhooks): it gathers the facts, lets admission.Decide
+// answer, and records each refusal (or, in Audit mode, each request it would have refused)
+// in the workload's ledger, with an event and a metric.
+type PodAdmission struct {
+	// Client reads pods and workloads from the manager's cache, which holds every governed
+	// pod (it is label-selected to them) and every workload.
+	Client client.Reader
+	// APIReader reads around the cache when it misses: a pod or workload created a moment ago
+	// may not be in it yet, and an answer from a stale cache would let the first exec in.
+	APIReader client.Reader
+	// Ledger writes the entries. A webhook request is no reconcile: it has no drift records
+	// of its own to wait for, and the writer keeps one ledger's appends in order.
+	Ledger   *audit.Writer
+	Actors   audit.Actors
+	Recorder recorder.EventRecorder
+	// ManagerUsername is the user the manager acts as; its requests are always allowed.
+	ManagerUsername string
+	// Scheme decodes the objects of a request.
+	Scheme *runtime.Scheme
+}
+
+// SetupPodAdmission registers the pod webhook on the manager's webhook server, at
+// admission.PodsPath. The webhook configuration that sends requests there is installed
+// separately (admission.Desired).
+func SetupPodAdmission(mgr ctrl.Manager, ledger *audit.Writer, actors audit.Actors, managerUsername string) {
+	mgr.GetWebhookServer().Register(admission.PodsPath, &webhook.Admission{Handler: &PodAdmission{
+		Client:          mgr.GetClient(),
+		APIReader:       mgr.GetAPIReader(),
+		Ledger:          ledger,
+		Actors:          actors,
+		Recorder:        mgr.GetEventRecorder("amber"),
+		ManagerUsername: managerUsername,
+		Scheme:          mgr.GetScheme(),
+	}})
+}
+
+// ManagerUsername asks the API server who the manager is (a SelfSubjectReview): the
+// username its own requests carry, which admission exempts. It works alike in a cluster (a
+// service account), on a workstation (a kubeconfig user) and in tests (an envtest user).
+func ManagerUsername(ctx context.Context, c client.Client) (string, error) {
+	review := &authenticationv1.SelfSubjectReview{}
+	if err := c.Create(ctx, review); err != nil {
+		return "", fmt.Errorf("ask the API server who the manager is (SelfSubjectReview): %w", err)
+	}
+	if review.Status.UserInfo.Username == "" {
+		return "", errors.New("ask the API server who the manager is (SelfSubjectReview): it named no user")
+	}
+	return review.Status.UserInfo.Username, nil
+}
+
+// Handle answers one admission request.
+func (h *PodAdmission) Handle(ctx context.Context, req webhookadmission.Request) webhookadmission.Response {
+	facts, err := h.gather(ctx, req)
+	if err != nil {
+		// Fail closed, as the configuration does when the webhook cannot be reached.
+		return webhookadmission.Errored(http.StatusInternalServerError, fmt.Errorf("amber could not decide on this request, so it is refused: %w", err))
+	}
+	decision := admission.Decide(facts.Facts)
+	if decision.Verdict == admission.Allow {
+		return webhookadmission.Allowed("")
+	}
+	log := ctrl.LoggerFrom(ctx).WithValues("pod", klog.KRef(req.Namespace, admission.PodName(facts.Facts)), "reason", decision.Reason)
+	if facts.Governor != nil {
+		log = log.WithValues("GDPRWorkload", klog.KRef(req.Namespace, facts.Governor.Name))
+	}
+	operation := string(req.Operation)
+	if req.SubResource != "" {
+		operation += "/" + req.SubResource
+	}
+	dryRun := req.DryRun != nil && *req.DryRun
+	if !dryRun { // sideEffects NoneOnDryRun: a dry run is answered, never recorded
+		if err := h.record(ctx, req, facts, decision); err != nil {
+			log.Error(err, "Refusing a request whose ledger entry could not be written")
+			admissionDenied.WithLabelValues(operation).Inc()
+			return webhookadmission.Denied(decision.Message + " Amber could not record this attempt in the ledger, so it is refused whatever the workload's admission mode.")
+		}
+	}
+	if decision.Verdict == admission.Warn {
+		log.Info("Allowing a request Enforce would refuse (Audit mode)")
+		admissionWouldDeny.WithLabelValues(operation).Inc()
+		return webhookadmission.Allowed("").WithWarnings(decision.Message)
+	}
+	log.Info("Refusing a request on a governed pod")
+	admissionDenied.WithLabelValues(operation).Inc()
+	return webhookadmission.Denied(decision.Message)
+}
+
+// podFacts are the decision's facts with what recording needs beside them.
+type podFacts struct {
+	admission.Facts
+	workload *gdprv1alpha1.GDPRWorkload
+	command  []string
+}
+
+// gather reads the request's pods (or, on CONNECT, the pod from the cache) and the workload
+// the pod's label names.
+func (h *PodAdmission) gather(ctx context.Context, req webhookadmission.Request) (podFacts, error) {
+	f := podFacts{Facts: admission.Facts{
+		Operation:       string(req.Operation),
+		Subresource:     req.SubResource,
+		Username:        req.UserInfo.Username,
+		ManagerUsername: h.ManagerUsername,
+		Pod:             req.Name,
+	}}
+	decoder := webhookadmission.NewDecoder(h.Scheme)
+	switch req.Operation {
+	case "CREATE", "UPDATE":
+		if req.SubResource == "binding" || req.SubResource == "eviction" || req.SubResource == "status" {
+			return f, nil // never refused: no need to read what they carry
+		}
+		f.New = &corev1.Pod{}
+		if err := decoder.DecodeRaw(req.Object, f.New); err != nil {
+			return f, fmt.Errorf("decode the pod of the request: %w", err)
+		}
+		if len(req.OldObject.Raw) > 0 {
+			f.Old = &corev1.Pod{}
+			if err := decoder.DecodeRaw(req.OldObject, f.Old); err != nil {
+				return f, fmt.Errorf("decode the pod before the update: %w", err)
+			}
+		}
+	case "CONNECT":
+		pod, err := h.governedPod(ctx, types.NamespacedName{Namespace: req.Namespace, Name: req.Name})
+		if err != nil || pod == nil {
+			return f, err
+		}
+		f.Old = pod
+		if req.SubResource == admission.SubresourceExec {
+			var opts corev1.PodExecOptions
+			if err := json.Unmarshal(req.Object.Raw, &opts); err != nil {
+				return f, fmt.Errorf("decode the exec options of the request: %w", err)
+			}
+			f.command = opts.Command
+		}
+	default:
+		return f, nil
+	}
+	// The pod before the change tells whom it belongs to; a label being added names the
+	// workload an impostor claims.
+	name := ""
+	if f.Old != nil {
+		name = f.Old.Labels[gdprv1alpha1.WorkloadLabel]
+	}
+	if name == "" && f.New != nil {
+		name = f.New.Labels[gdprv1alpha1.WorkloadLabel]
+	}
+	if name == "" {
+		return f, nil
+	}
+	w, err := h.workload(ctx, types.NamespacedName{Namespace: req.Namespace, Name: name})
+	if err != nil || w == nil {
+		return f, err
+	}
+	f.workload = w
+	f.Governor = &admission.Governor{Name: w.Name, Mode: w.Spec.Admission.Mode, IgnoreMetadata: w.Spec.DriftPolicy.IgnoreMetadata}
+	return f, nil
+}
+
+// governedPod returns the pod if it carries a workload label, nil if it does not or is gone.
+// The cache holds only such pods; a miss is read again from the API server, since a pod
+// created a moment ago may not be cached yet (exec is rare enough for the extra read).
+func (h *PodAdmission) governedPod(ctx context.Context, key types.NamespacedName) (*corev1.Pod, error) {
+	pod := &corev1.Pod{}
+	err := h.Client.Get(ctx, key, pod)
+	if apierrors.IsNotFound(err) {
+		err = h.APIReader.Get(ctx, key, pod)
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read pod %s: %w", key, err)
+	case pod.Labels[gdprv1alpha1.WorkloadLabel] == "":
+		return nil, nil
+	}
+	return pod, nil
+}
+
+// workload returns the workload, nil when there is none (or it is being deleted: its pods
+// then go with it, and the garbage collector must be free to act on them).
+func (h *PodAdmission) workload(ctx context.Context, key types.NamespacedName) (*gdprv1alpha1.GDPRWorkload, error) {
+	w := &gdprv1alpha1.GDPRWorkload{}
+	err := h.Client.Get(ctx, key, w)
+	if apierrors.IsNotFound(err) {
+		err = h.APIReader.Get(ctx, key, w) // created a moment ago, not cached yet
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read GDPRWorkload %s: %w", key, err)
+	case !w.DeletionTimestamp.IsZero():
+		return nil, nil
+	}
+	return w, nil
+}
+
+// record writes the decision's entry into the workload's ledger and raises the event. An
+// impostor naming no existing workload has no ledger: it is only refused.
+func (h *PodAdmission) record(ctx context.Context, req webhookadmission.Request, f podFacts, d admission.Decision) error {
+	if f.workload == nil {
+		return nil
+	}
+	entry, ok := admission.Entry(f.Facts, d, string(f.workload.UID), admission.Requester{
+		UID: string(req.UID), Username: req.UserInfo.Username, Groups: req.UserInfo.Groups, Command: f.command,
+	}, h.Actors)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
+	defer cancel()
+	if _, err := h.Ledger.Append(ctx, f.workload.Namespace, f.workload.Name, entry); err != nil {
+		return err
+	}
+	reason := gdprv1alpha1.EventAccessDenied
+	if d.Verdict == admission.Warn {
+		reason = gdprv1alpha1.EventAdmissionWouldDeny
+	}
+	var related runtime.Object
+	if f.Old != nil {
+		related = f.Old
+	}
+	h.Recorder.Eventf(f.workload, related, corev1.EventTypeWarning, reason, "Admission", "%s", d.Message)
+	return nil
+}
