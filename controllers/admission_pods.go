@@ -183,14 +183,16 @@ func (h *PodAdmission) gather(ctx context.Context, req webhookadmission.Request)
 	default:
 		return f, nil
 	}
-	// The pod before the change tells whom it belongs to; a label being added names the
-	// workload an impostor claims.
+	// The pod before the change tells whom it belongs to; a label being set or changed names
+	// the workload an impostor claims, whose mode and ledger then apply.
 	name := ""
 	if f.Old != nil {
 		name = f.Old.Labels[gdprv1alpha1.WorkloadLabel]
 	}
-	if name == "" && f.New != nil {
-		name = f.New.Labels[gdprv1alpha1.WorkloadLabel]
+	if f.New != nil {
+		if claimed := f.New.Labels[gdprv1alpha1.WorkloadLabel]; claimed != "" && claimed != name {
+			name = claimed
+		}
 	}
 	if name == "" {
 		return f, nil
