@@ -420,5 +420,7 @@ var _ = Describe("Admission", func() {
 		}})
 		Expect(answer.Allowed).To(BeFalse(), "an attempt that cannot be recorded is not let through, even in Audit")
 		Expect(answer.Result.Message).To(ContainSubstring("could not record this attempt in the ledger"))
+		Expect(answer.Result.Message).To(ContainSubstring("running a command in it (pods/exec) is refused"))
+		Expect(answer.Result.Message).NotTo(ContainSubstring("would be refused"), "the refusal does not say it was let through")
 	})
 })
