@@ -121,7 +121,7 @@ func (h *PodAdmission) Handle(ctx context.Context, req webhookadmission.Request)
 		if err := h.record(ctx, req, facts, decision); err != nil {
 			log.Error(err, "Refusing a request whose ledger entry could not be written")
 			admissionDenied.WithLabelValues(operation).Inc()
-			return webhookadmission.Denied(decision.Message + " Amber could not record this attempt in the ledger, so it is refused whatever the workload's admission mode.")
+			return webhookadmission.Denied(refusalOf(facts.Facts, decision).Message + " Amber could not record this attempt in the ledger, so it is refused whatever the workload's admission mode.")
 		}
 	}
 	if decision.Verdict == admission.Warn {
@@ -132,6 +132,18 @@ func (h *PodAdmission) Handle(ctx context.Context, req webhookadmission.Request)
 	log.Info("Refusing a request on a governed pod")
 	admissionDenied.WithLabelValues(operation).Inc()
 	return webhookadmission.Denied(decision.Message)
+}
+
+// refusalOf words decision as the refusal Enforce would have given: what an Audit-mode
+// request gets when its entry cannot be written.
+func refusalOf(f admission.Facts, decision admission.Decision) admission.Decision {
+	if decision.Verdict != admission.Warn || f.Governor == nil {
+		return decision
+	}
+	enforced := *f.Governor
+	enforced.Mode = gdprv1alpha1.AdmissionEnforce
+	f.Governor = &enforced
+	return admission.Decide(f)
 }
 
 // podFacts are the decision's facts with what recording needs beside them.
@@ -183,14 +195,16 @@ func (h *PodAdmission) gather(ctx context.Context, req webhookadmission.Request)
 	default:
 		return f, nil
 	}
-	// The pod before the change tells whom it belongs to; a label being added names the
-	// workload an impostor claims.
+	// The pod before the change tells whom it belongs to; a label being set or changed names
+	// the workload an impostor claims, whose mode and ledger then apply.
 	name := ""
 	if f.Old != nil {
 		name = f.Old.Labels[gdprv1alpha1.WorkloadLabel]
 	}
-	if name == "" && f.New != nil {
-		name = f.New.Labels[gdprv1alpha1.WorkloadLabel]
+	if f.New != nil {
+		if claimed := f.New.Labels[gdprv1alpha1.WorkloadLabel]; claimed != "" && claimed != name {
+			name = claimed
+		}
 	}
 	if name == "" {
 		return f, nil

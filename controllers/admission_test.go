@@ -344,7 +344,7 @@ var _ = Describe("Admission", func() {
 		Expect(k8sClient.Create(ctx, plain)).To(Succeed(), "pods without the label never reach the webhook")
 		adopted := plain.DeepCopy()
 		adopted.Labels = map[string]string{gdprv1alpha1.WorkloadLabel: "claimed"}
-		Expect(k8sClient.Patch(ctx, adopted, client.MergeFrom(plain))).To(MatchError(ContainSubstring("adding its workload label")))
+		Expect(k8sClient.Patch(ctx, adopted, client.MergeFrom(plain))).To(MatchError(ContainSubstring("giving an existing pod its workload label")))
 
 		By("exec into an ungoverned pod of a governed namespace is admission's no concern")
 		Expect(connectTo(ctx, cs.CoreV1().RESTClient(), plain, "exec", &corev1.PodExecOptions{Container: "app", Command: []string{"true"}, Stdout: true})).
@@ -420,5 +420,7 @@ var _ = Describe("Admission", func() {
 		}})
 		Expect(answer.Allowed).To(BeFalse(), "an attempt that cannot be recorded is not let through, even in Audit")
 		Expect(answer.Result.Message).To(ContainSubstring("could not record this attempt in the ledger"))
+		Expect(answer.Result.Message).To(ContainSubstring("running a command in it (pods/exec) is refused"))
+		Expect(answer.Result.Message).NotTo(ContainSubstring("would be refused"), "the refusal does not say it was let through")
 	})
 })

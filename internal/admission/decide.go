@@ -84,8 +84,9 @@ type Facts struct {
 	Old *corev1.Pod
 	// New is the pod after an UPDATE or the pod created; nil on CONNECT and DELETE.
 	New *corev1.Pod
-	// Governor is the workload that governs the pod (named by the workload label of Old, or
-	// of New on CREATE and when the label is being added), nil when there is none.
+	// Governor is the workload that governs the pod, nil when there is none: the one the
+	// workload label of Old names, or, when the request sets or changes that label (CREATE,
+	// or an UPDATE labelling a pod), the one New's label claims.
 	Governor *Governor
 }
 
@@ -203,8 +204,8 @@ func Decide(f Facts) Decision {
 }
 
 // impostor reports whether the request gives a pod the workload label without being Amber:
-// a pod created with it, or an existing pod labelled with it (adopting a pod into a workload
-// is Amber's alone).
+// a pod created with it, or an existing pod labelled with it or moved to another workload by
+// changing it (adopting a pod into a workload is Amber's alone).
 func impostor(f Facts) bool {
 	if f.New == nil || f.New.Labels[gdprv1alpha1.WorkloadLabel] == "" {
 		return false
@@ -213,7 +214,7 @@ func impostor(f Facts) bool {
 	case OperationCreate:
 		return f.Subresource == ""
 	case OperationUpdate:
-		return f.Subresource == "" && (f.Old == nil || f.Old.Labels[gdprv1alpha1.WorkloadLabel] == "")
+		return f.Subresource == "" && (f.Old == nil || f.Old.Labels[gdprv1alpha1.WorkloadLabel] != f.New.Labels[gdprv1alpha1.WorkloadLabel])
 	}
 	return false
 }
@@ -222,7 +223,7 @@ func impostorWhat(f Facts) string {
 	if f.Operation == OperationCreate {
 		return "creating a pod that carries its workload label " + gdprv1alpha1.WorkloadLabel
 	}
-	return "adding its workload label " + gdprv1alpha1.WorkloadLabel + " to a pod"
+	return "giving an existing pod its workload label " + gdprv1alpha1.WorkloadLabel
 }
 
 // refuse words the refusal of what was tried, or its warning in Audit mode.

@@ -200,7 +200,11 @@ func TestDecide(t *testing.T) {
 				Old:      &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "stray", Labels: map[string]string{"app": "x"}}},
 				New:      &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "stray", Labels: map[string]string{"app": "x", gdprv1alpha1.WorkloadLabel: "web"}}},
 				Governor: governor(gdprv1alpha1.AdmissionEnforce)},
-			want: Deny, reason: gdprv1alpha1.AdmissionImpostor, contains: "adding its workload label gdpr.amber.dev/workload to a pod is refused"},
+			want: Deny, reason: gdprv1alpha1.AdmissionImpostor, contains: "giving an existing pod its workload label gdpr.amber.dev/workload is refused"},
+		{name: "moving a pod to another workload by changing its label is an impostor for the workload it claims",
+			facts: with(update("", func(p *corev1.Pod) { p.Labels[gdprv1alpha1.WorkloadLabel] = "other" }), func(f *Facts) {
+				f.Governor = &Governor{Name: "other", Mode: gdprv1alpha1.AdmissionEnforce}
+			}), want: Deny, reason: gdprv1alpha1.AdmissionImpostor, contains: "for GDPRWorkload other: giving an existing pod its workload label"},
 		{name: "a labelled pod whose workload does not exist is not governed",
 			facts: with(update("", image), func(f *Facts) { f.Governor = nil }), want: Allow},
 	}
