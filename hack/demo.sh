@@ -23,6 +23,34 @@ registry_dir="$state/registry"
 registry_pidfile="$state/amber-registry.pid"
 registry_logfile="$state/amber-registry.log"
 sample_image="$registry_host/amber/payments:1.4"
+# The API server reaches the manager's admission webhooks on https://localhost:$webhook_port.
+webhook_port=${WEBHOOK_PORT:-9443}
+# The manager acts as its own user (impersonated by the demo's admin, in group system:masters):
+# admission lets the manager's writes through by user name, and you, the admin, must not share it.
+manager_kubeconfig="$state/amber-manager.kubeconfig"
+
+# close_door waits until the manager has installed its admission configuration and its webhook
+# server answers over TLS with the certificate the configuration trusts.
+close_door() {
+  log "waiting for the door to close: the admission configuration installed, its webhook answering"
+  if ! "$kubectl" wait --for=condition=AdmissionGuarded gdprw/payments -n default --timeout 1m >&2; then
+    log "the admission configuration was not installed; the manager's log ends with:"
+    tail -n 30 "$logfile" >&2
+    exit 1
+  fi
+  echo "\$ kubectl get validatingwebhookconfiguration,validatingadmissionpolicy,validatingadmissionpolicybinding -l app.kubernetes.io/managed-by=amber"
+  "$kubectl" get validatingwebhookconfiguration,validatingadmissionpolicy,validatingadmissionpolicybinding -l app.kubernetes.io/managed-by=amber
+  local ca status
+  ca=$(mktemp)
+  "$kubectl" get validatingwebhookconfiguration amber-admission -o jsonpath='{.webhooks[0].clientConfig.caBundle}' | base64 -d >"$ca"
+  # An empty review is no request: the server answers it without deciding anything. What
+  # matters is that TLS verifies against the CA bundle the API server uses.
+  status=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$ca" -X POST -H 'Content-Type: application/json' -d '{}' \
+    "https://localhost:$webhook_port/validate-pods") || { rm -f "$ca"; log "the webhook server does not answer over TLS"; exit 1; }
+  rm -f "$ca"
+  echo "The webhook server answers https://localhost:$webhook_port/validate-pods over TLS, verified with the configuration's CA bundle (HTTP $status)."
+  echo
+}
 
 # stop_process stops the process whose pid is in pidfile, if it still runs.
 stop_process() {
@@ -116,9 +144,17 @@ up() {
   log "building and starting the manager (log: $logfile)"
   (cd "$root" && go build -o bin/manager ./cmd)
   stop_manager
-  nohup "$root/bin/manager" --leader-elect --leader-election-namespace default \
+  "$kubectl" config view --raw --minify --flatten -o json | python3 -c '
+import json, sys
+config = json.load(sys.stdin)
+for user in config["users"]:
+    user["user"]["as"] = "amber-manager"
+    user["user"]["as-groups"] = ["system:masters"]
+json.dump(config, sys.stdout)' >"$manager_kubeconfig"
+  KUBECONFIG="$manager_kubeconfig" nohup "$root/bin/manager" --leader-elect --leader-election-namespace default \
     --metrics-bind-address 127.0.0.1:8080 --health-probe-bind-address 127.0.0.1:8081 \
     --insecure-registries "$registry_host" \
+    --webhook-port "$webhook_port" --webhook-url "https://localhost:$webhook_port" \
     >"$logfile" 2>&1 &
   echo $! >"$pidfile"
 
@@ -146,6 +182,7 @@ up() {
   "$kubectl" wait --for=condition=Verified auditledger/payments -n default --timeout 1m >/dev/null
   echo "\$ kubectl amber records -n default     # the record of processing (GDPR Art. 30), with what Amber proves"
   PATH="$root/bin:$PATH" "$root/bin/kubectl-amber" records -n default --kubeconfig "$kubeconfig"
+  close_door
   cat <<TXT
 
 Amber is running. Try:
@@ -158,7 +195,9 @@ Amber is running. Try:
   kubectl get pods -l gdpr.amber.dev/workload=payments -L gdpr.amber.dev/revision
   kubectl delete pod -l gdpr.amber.dev/workload=payments --wait=false   # Amber replaces them
   kubectl scale gdprw/payments --replicas=5
-  kubectl label pod -l gdpr.amber.dev/workload=payments app=tampered --overwrite   # drift: Amber replaces them
+  kubectl label pod -l gdpr.amber.dev/workload=payments app=tampered --overwrite   # refused by the door (or, past it, drift: Amber replaces them)
+  kubectl delete validatingwebhookconfiguration amber-admission   # put back within seconds, recorded:
+  kubectl get ae -l gdpr.amber.dev/type=AdmissionConfigTampered
   kubectl debug \$(kubectl get pod -l gdpr.amber.dev/workload=payments -o name | head -1) --image=busybox --profile=general
   kubectl get ae -l gdpr.amber.dev/type=DriftDetected         # what drifted, and the field manager that did it
   kubectl events --for gdprw/payments                         # what Amber did, and why

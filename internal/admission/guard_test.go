@@ -116,7 +116,9 @@ func TestDesiredPolicy(t *testing.T) {
 }
 
 func TestLastForeignWriter(t *testing.T) {
-	at := func(s int) *metav1.Time { return ptr.To(metav1.NewTime(time.Date(2026, 11, 30, 12, 0, s, 0, time.UTC))) }
+	at := func(s int) *metav1.Time {
+		return ptr.To(metav1.NewTime(time.Date(2026, 11, 30, 12, 0, s, 0, time.UTC)))
+	}
 	for _, tc := range []struct {
 		name   string
 		fields []metav1.ManagedFieldsEntry
