@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -79,7 +80,9 @@ type AdmissionGuard struct {
 	// installed holds the UID of each object the guard has seen installed, by kind and name:
 	// one that vanishes afterwards was deleted by someone.
 	installed map[string]types.UID
-	guarded   guardState
+	// unrecorded is tampering put back but not yet in every ledger.
+	unrecorded []tampering
+	guarded    guardState
 	// wake re-queues the workloads whose AdmissionGuarded condition changes.
 	wake chan event.GenericEvent
 }
@@ -248,11 +251,20 @@ func (g *AdmissionGuard) Reconcile(ctx context.Context, _ reconcile.Request) (ct
 			found = append(found, *t)
 		}
 	}
+	// What could not be recorded yet is kept for the retry: by then the objects are back in
+	// place and would show nothing. The entries' idempotency keys make a second try harmless.
+	g.mu.Lock()
+	g.unrecorded = append(g.unrecorded, found...)
+	found = slices.Clone(g.unrecorded)
+	g.mu.Unlock()
 	if len(found) > 0 {
 		g.setGuarded(ctx, metav1.ConditionFalse, gdprv1alpha1.ReasonConfigTampered, tamperedMessage(found))
 		if err := g.record(ctx, found); err != nil {
 			return ctrl.Result{}, err
 		}
+		g.mu.Lock()
+		g.unrecorded = g.unrecorded[len(found):]
+		g.mu.Unlock()
 	}
 	log.V(1).Info("Admission configuration in place")
 	g.setGuarded(ctx, metav1.ConditionTrue, gdprv1alpha1.ReasonConfigInstalled,
