@@ -80,6 +80,16 @@ func (d *doorFlags) endpoint() (admission.Endpoint, *admissionregistrationv1.Ser
 	return admission.Endpoint{URL: d.url}, service, nil
 }
 
+// listenHost is where the webhook server listens: on loopback only when the API server calls
+// it on localhost (a manager on a workstation then serves nobody else on the network), else on
+// every interface, behind the Service.
+func (d *doorFlags) listenHost() string {
+	if u, err := url.Parse(d.url); err == nil && d.url != "" && u.Hostname() == "localhost" {
+		return "localhost"
+	}
+	return ""
+}
+
 // describe names the endpoint for the log.
 func (d *doorFlags) describe() string {
 	if d.url != "" {

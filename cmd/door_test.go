@@ -57,6 +57,9 @@ func TestDoorFlags(t *testing.T) {
 			if endpoint.URL != tc.wantURL || service.Namespace+"/"+service.Name != tc.wantService || *service.Port != 443 {
 				t.Errorf("endpoint %+v, service %+v", endpoint, service)
 			}
+			if wantHost := map[bool]string{true: "", false: "localhost"}[tc.wantURL == ""]; tc.flags.listenHost() != wantHost {
+				t.Errorf("listens on %q, want %q", tc.flags.listenHost(), wantHost)
+			}
 			if (tc.wantURL == "") != (endpoint.Service != nil) {
 				t.Errorf("endpoint %+v: exactly one of URL and Service", endpoint)
 			}

@@ -149,7 +149,7 @@ func main() {
 		// graceful stop fails over within a retry period, a crash only once the lease expires.
 		LeaderElectionReleaseOnCancel: true,
 		// Started once the manager has made its serving certificate (see the admission block).
-		WebhookServer: controllers.GatedWebhookServer(webhook.NewServer(webhook.Options{Port: door.port, CertDir: door.certDir}), certReady),
+		WebhookServer: controllers.GatedWebhookServer(webhook.NewServer(webhook.Options{Host: door.listenHost(), Port: door.port, CertDir: door.certDir}), certReady),
 	})
 	if err != nil {
 		log.Error(err, "Unable to create manager")

@@ -155,13 +155,19 @@ var _ = Describe("The admission configuration", Ordered, func() {
 	AfterAll(func() {
 		stopGuard()
 		Eventually(guardDone, timeout).Should(BeClosed())
+		// The binding first: without the webhook configuration it refuses every labelled pod.
 		for _, o := range []client.Object{
-			&admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: admission.ConfigurationName}},
 			&admissionregistrationv1.ValidatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: admission.PolicyBindingName}},
 			&admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: admission.PolicyName}},
+			&admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: admission.ConfigurationName}},
 		} {
 			Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, o))).To(Succeed())
 		}
+		// The API server drops them from its admission chain a moment later; the specs after
+		// these create labelled pods.
+		Eventually(func() error {
+			return impostor.Create(ctx, impostorPod("after"), client.DryRunAll)
+		}, timeout, interval).Should(Succeed())
 	})
 
 	It("is installed with the CA of the manager's own certificate, and the webhook server answers over TLS on localhost", func() {
@@ -274,6 +280,17 @@ var _ = Describe("The admission configuration", Ordered, func() {
 		Eventually(func() error { return impostor.Create(ctx, impostorPod("impostor-2")) }, timeout, interval).Should(
 			MatchError(ContainSubstring(admission.PolicyName)))
 		Expect(apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKey{Namespace: namespace, Name: "impostor-2"}, &corev1.Pod{}))).To(BeTrue())
+
+		// The API server resolves the policy's parameter before its match conditions: while
+		// the configuration is missing, Amber's own pods are refused too. Amber retries
+		// rather than blame the template, and creates them once the configuration is back.
+		scaled := workload(namespace, "while-missing", 1, image("app:1"))
+		Expect(k8sClient.Create(ctx, scaled)).To(Succeed())
+		Eventually(func() []string { return eventReasons(ctx, namespace) }, timeout, interval).Should(ContainElement(gdprv1alpha1.EventPodCreateFailed))
+		Consistently(condition(ctx, scaled, gdprv1alpha1.StalledCondition), 2*time.Second, interval).Should(BeNil())
+		Expect(k8sClient.Create(ctx, admission.Desired(admissionGuard.Options))).To(Succeed())
+		Eventually(func() []corev1.Pod { return activePods(ctx, scaled) }, timeout, interval).Should(HaveLen(1))
+		Expect(k8sClient.Delete(ctx, config())).To(Succeed())
 	})
 
 	It("refuses an impostor pod by the policy while the pods webhook fails open", func() {
