@@ -191,13 +191,14 @@ func main() {
 			}
 			log.Info("Installing the admission configuration", "endpoint", door.describe(), "managerUser", username)
 			guard = &controllers.AdmissionGuard{
-				Client:     mgr.GetClient(),
-				APIReader:  mgr.GetAPIReader(),
-				Recorder:   mgr.GetEventRecorder("amber"),
-				Ledger:     writer,
-				Actors:     audit.Actors{Mode: actors, Key: keys.Pseudonym},
-				Options:    admission.Options{Endpoint: endpoint, ManagerUsername: username},
-				CertSecret: types.NamespacedName{Namespace: namespace, Name: door.certSecret},
+				Client:        mgr.GetClient(),
+				APIReader:     mgr.GetAPIReader(),
+				Recorder:      mgr.GetEventRecorder("amber"),
+				Ledger:        writer,
+				Actors:        audit.Actors{Mode: actors, Key: keys.Pseudonym},
+				Options:       admission.Options{Endpoint: endpoint, ManagerUsername: username},
+				CertSecret:    types.NamespacedName{Namespace: namespace, Name: door.certSecret},
+				ServerStarted: mgr.GetWebhookServer().StartedChecker(),
 			}
 			if err := guard.SetupWithManager(mgr); err != nil {
 				log.Error(err, "Unable to set up controller", "controller", "AdmissionGuard")
@@ -251,6 +252,11 @@ func main() {
 		os.Exit(1)
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		log.Error(err, "Unable to set up ready check")
+		os.Exit(1)
+	}
+	// The Service sends admission requests only to replicas whose webhook server answers.
+	if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
 		log.Error(err, "Unable to set up ready check")
 		os.Exit(1)
 	}

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -74,6 +75,10 @@ type AdmissionGuard struct {
 	// injected at once.
 	Options    admission.Options
 	CertSecret types.NamespacedName
+	// ServerStarted, when set, tells whether this manager's webhook server answers yet
+	// (webhook.Server.StartedChecker): the configuration is first installed only then, so
+	// that the API server is not sent to a port nobody listens on.
+	ServerStarted func(*http.Request) error
 
 	mu       sync.Mutex
 	wakeOnce sync.Once
@@ -238,6 +243,14 @@ func (g *AdmissionGuard) Reconcile(ctx context.Context, _ reconcile.Request) (ct
 		g.setGuarded(ctx, metav1.ConditionFalse, gdprv1alpha1.ReasonConfigNotInstalled,
 			fmt.Sprintf("waiting for the webhook's serving certificate in Secret %s", g.CertSecret))
 		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+	}
+
+	if g.ServerStarted != nil {
+		if err := g.ServerStarted(nil); err != nil {
+			g.setGuarded(ctx, metav1.ConditionFalse, gdprv1alpha1.ReasonConfigNotInstalled,
+				fmt.Sprintf("waiting for the webhook server to start: %v", err))
+			return ctrl.Result{RequeueAfter: 500 * time.Millisecond}, nil
+		}
 	}
 
 	var found []tampering

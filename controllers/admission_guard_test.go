@@ -128,6 +128,7 @@ var _ = Describe("The admission configuration", Ordered, func() {
 		admissionGuard.Ledger = writer
 		admissionGuard.Actors = actors
 		admissionGuard.CertSecret = secret
+		admissionGuard.ServerStarted = mgr.GetWebhookServer().StartedChecker()
 		admissionGuard.Options = admission.Options{
 			Endpoint:        admission.Endpoint{URL: "https://localhost:" + strconv.Itoa(port)},
 			ManagerUsername: managerID,
@@ -171,7 +172,13 @@ var _ = Describe("The admission configuration", Ordered, func() {
 	})
 
 	It("is installed with the CA of the manager's own certificate, and the webhook server answers over TLS on localhost", func() {
-		Eventually(installed, timeout, interval).Should(BeTrue())
+		// True once all three objects are in place.
+		Eventually(condition(ctx, w, gdprv1alpha1.AdmissionGuardedCondition), timeout, interval).Should(And(
+			Not(BeNil()),
+			HaveField("Status", metav1.ConditionTrue),
+			HaveField("Reason", gdprv1alpha1.ReasonConfigInstalled),
+		))
+		Expect(installed()).To(BeTrue())
 		c := config()
 		configUIDs = append(configUIDs, c.UID)
 		Expect(*c.Webhooks[0].ClientConfig.URL).To(Equal(fmt.Sprintf("https://localhost:%d%s", port, admission.PodsPath)))
@@ -198,12 +205,6 @@ var _ = Describe("The admission configuration", Ordered, func() {
 			defer func() { _ = resp.Body.Close() }()
 			return resp.StatusCode, nil
 		}, timeout, interval).Should(Equal(http.StatusNotFound))
-
-		Eventually(condition(ctx, w, gdprv1alpha1.AdmissionGuardedCondition), timeout, interval).Should(And(
-			Not(BeNil()),
-			HaveField("Status", metav1.ConditionTrue),
-			HaveField("Reason", gdprv1alpha1.ReasonConfigInstalled),
-		))
 		Expect(tampered(gdprv1alpha1.AuditReasonConfigDeleted)).To(BeEmpty(), "installing is not tampering")
 		Expect(tampered(gdprv1alpha1.AuditReasonConfigChanged)).To(BeEmpty(), "installing is not tampering")
 	})

@@ -29,26 +29,43 @@ webhook_port=${WEBHOOK_PORT:-9443}
 # admission lets the manager's writes through by user name, and you, the admin, must not share it.
 manager_kubeconfig="$state/amber-manager.kubeconfig"
 
-# close_door waits until the manager has installed its admission configuration and its webhook
-# server answers over TLS with the certificate the configuration trusts.
+# wait_for_webhook waits until the manager has installed its webhook configuration and its
+# webhook server answers over TLS with the certificate the configuration trusts: from then on
+# the API server can ask it, and applying a GDPRWorkload is checked rather than refused.
+webhook_status=
+wait_for_webhook() {
+  log "waiting for the manager's admission webhooks: the configuration installed, the server answering over TLS"
+  local ca
+  ca=$(mktemp)
+  for _ in $(seq 120); do
+    if "$kubectl" get validatingwebhookconfiguration amber-admission -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null | base64 -d >"$ca" 2>/dev/null && [ -s "$ca" ]; then
+      # An empty review is no request: the server answers it without deciding anything. What
+      # matters is that TLS verifies against the CA bundle the API server uses.
+      if webhook_status=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$ca" -X POST -H 'Content-Type: application/json' -d '{}' \
+        "https://localhost:$webhook_port/validate-pods" 2>/dev/null); then
+        rm -f "$ca"
+        return 0
+      fi
+    fi
+    sleep 0.5
+  done
+  rm -f "$ca"
+  log "the admission webhooks did not come up; the manager's log ends with:"
+  tail -n 30 "$logfile" >&2
+  exit 1
+}
+
+# close_door shows that the door is closed: every workload carries AdmissionGuarded=True, and
+# the objects Amber installed.
 close_door() {
-  log "waiting for the door to close: the admission configuration installed, its webhook answering"
   if ! "$kubectl" wait --for=condition=AdmissionGuarded gdprw/payments -n default --timeout 1m >&2; then
-    log "the admission configuration was not installed; the manager's log ends with:"
+    log "the admission configuration is not guarded; the manager's log ends with:"
     tail -n 30 "$logfile" >&2
     exit 1
   fi
   echo "\$ kubectl get validatingwebhookconfiguration,validatingadmissionpolicy,validatingadmissionpolicybinding -l app.kubernetes.io/managed-by=amber"
   "$kubectl" get validatingwebhookconfiguration,validatingadmissionpolicy,validatingadmissionpolicybinding -l app.kubernetes.io/managed-by=amber
-  local ca status
-  ca=$(mktemp)
-  "$kubectl" get validatingwebhookconfiguration amber-admission -o jsonpath='{.webhooks[0].clientConfig.caBundle}' | base64 -d >"$ca"
-  # An empty review is no request: the server answers it without deciding anything. What
-  # matters is that TLS verifies against the CA bundle the API server uses.
-  status=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$ca" -X POST -H 'Content-Type: application/json' -d '{}' \
-    "https://localhost:$webhook_port/validate-pods") || { rm -f "$ca"; log "the webhook server does not answer over TLS"; exit 1; }
-  rm -f "$ca"
-  echo "The webhook server answers https://localhost:$webhook_port/validate-pods over TLS, verified with the configuration's CA bundle (HTTP $status)."
+  echo "The door is closed: the webhook server answers https://localhost:$webhook_port/validate-pods over TLS, verified with the configuration's CA bundle (HTTP $webhook_status), and gdprw/payments is AdmissionGuarded."
   echo
 }
 
@@ -182,6 +199,7 @@ json.dump(config, sys.stdout)' >"$manager_kubeconfig"
   "$kubectl" wait --for=condition=Verified auditledger/payments -n default --timeout 1m >/dev/null
   echo "\$ kubectl amber records -n default     # the record of processing (GDPR Art. 30), with what Amber proves"
   PATH="$root/bin:$PATH" "$root/bin/kubectl-amber" records -n default --kubeconfig "$kubeconfig"
+  wait_for_webhook
   close_door
   cat <<TXT
 
