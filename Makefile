@@ -6,6 +6,8 @@ SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
 
 IMG ?= ghcr.io/amber-gdpr/amber:latest
+# Port of the webhook server of a manager run outside the cluster (`make run`, `make demo`).
+WEBHOOK_PORT ?= 9443
 CONTROLLER_GEN := go tool controller-gen
 STATICCHECK := go tool staticcheck
 GINKGO := go tool ginkgo
@@ -89,8 +91,8 @@ build: manifests generate ## Build the manager binary into bin/manager.
 	go build -o bin/manager ./cmd
 
 .PHONY: run
-run: manifests generate ## Run the manager from source against the current KUBECONFIG, in the foreground.
-	go run ./cmd
+run: manifests generate ## Run the manager from source against the current KUBECONFIG, in the foreground; the API server reaches its webhooks on https://localhost:$(WEBHOOK_PORT).
+	go run ./cmd --webhook-port=$(WEBHOOK_PORT) --webhook-url=https://localhost:$(WEBHOOK_PORT)
 
 .PHONY: docker-build
 docker-build: ## Build the manager image (needs a Docker engine, which the development machines lack).

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -34,9 +35,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/controllers"
+	"github.com/amber-gdpr/amber/internal/admission"
 	"github.com/amber-gdpr/amber/internal/audit"
 	"github.com/amber-gdpr/amber/internal/ledger"
 	"github.com/amber-gdpr/amber/internal/pin"
@@ -75,6 +78,7 @@ func main() {
 		registryTimeout         time.Duration
 		resolutionTTL           time.Duration
 		residencyKeys           = residency.DefaultKeys
+		door                    doorFlags
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint listens on; \"0\" turns it off.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "0", "Address the Go profiler (net/http/pprof) listens on; \"0\", the default, turns it off.")
@@ -101,6 +105,7 @@ func main() {
 	// node-restriction.kubernetes.io/ (which kubelets cannot set) names those keys here.
 	flag.StringVar(&residencyKeys.Region, "residency-region-label", residency.DefaultKeys.Region, "Node label that names a node's region, which spec.residency.allowedRegions is matched against.")
 	flag.StringVar(&residencyKeys.Zone, "residency-zone-label", residency.DefaultKeys.Zone, "Node label that names a node's zone, which spec.residency.allowedZones is matched against.")
+	door.bind(flag.CommandLine)
 	zapOpts := zap.Options{Development: !inCluster}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -121,6 +126,12 @@ func main() {
 		log.Error(err, "Invalid flag")
 		os.Exit(2)
 	}
+	endpoint, service, err := door.endpoint()
+	if err != nil {
+		log.Error(err, "Invalid flag")
+		os.Exit(2)
+	}
+	certReady := make(chan struct{})
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                  scheme,
@@ -137,6 +148,8 @@ func main() {
 		// The manager exits right after losing its lease, so it may hand it over at once: a
 		// graceful stop fails over within a retry period, a crash only once the lease expires.
 		LeaderElectionReleaseOnCancel: true,
+		// Started once the manager has made its serving certificate (see the admission block).
+		WebhookServer: controllers.GatedWebhookServer(webhook.NewServer(webhook.Options{Host: door.listenHost(), Port: door.port, CertDir: door.certDir}), certReady),
 	})
 	if err != nil {
 		log.Error(err, "Unable to create manager")
@@ -156,6 +169,49 @@ func main() {
 	}
 	writer := audit.NewWriter(mgr.GetClient(), mgr.GetAPIReader(), keys.Signing, checkpointEvery)
 
+	// --- Admission (issue 12): the webhook's serving certificate, and the guard that installs
+	// Amber's admission configuration and puts it back. The pod and workload webhooks register
+	// their handlers on mgr.GetWebhookServer().
+	var guard *controllers.AdmissionGuard
+	{
+		if err := controllers.AddServingCertificate(context.Background(), mgr, controllers.ServingCertificate{
+			Secret: types.NamespacedName{Namespace: namespace, Name: door.certSecret}, Dir: door.certDir,
+			DNSNames:       []string{service.Name + "." + service.Namespace + ".svc", service.Name + "." + service.Namespace + ".svc.cluster.local", "localhost"},
+			LeaderElection: leaderElect, Ready: certReady,
+		}); err != nil {
+			log.Error(err, "Unable to set up the webhook's serving certificate")
+			os.Exit(1)
+		}
+		mgr.GetWebhookServer() // adds the server to the manager even before a handler registers
+		if door.install {
+			username, err := controllers.WhoAmI(context.Background(), mgr.GetClient())
+			if err != nil {
+				log.Error(err, "Unable to learn the manager's own user, which the admission configuration lets through")
+				os.Exit(1)
+			}
+			log.Info("Installing the admission configuration", "endpoint", door.describe(), "managerUser", username)
+			guard = &controllers.AdmissionGuard{
+				Client:        mgr.GetClient(),
+				APIReader:     mgr.GetAPIReader(),
+				Recorder:      mgr.GetEventRecorder("amber"),
+				Ledger:        writer,
+				Actors:        audit.Actors{Mode: actors, Key: keys.Pseudonym},
+				Options:       admission.Options{Endpoint: endpoint, ManagerUsername: username},
+				CertSecret:    types.NamespacedName{Namespace: namespace, Name: door.certSecret},
+				ServerStarted: mgr.GetWebhookServer().StartedChecker(),
+			}
+			if err := guard.SetupWithManager(mgr); err != nil {
+				log.Error(err, "Unable to set up controller", "controller", "AdmissionGuard")
+				os.Exit(1)
+			}
+		}
+		if err := (&controllers.GovernedNamespaceReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr); err != nil {
+			log.Error(err, "Unable to set up controller", "controller", "GovernedNamespace")
+			os.Exit(1)
+		}
+	}
+	// --- end of admission
+
 	if err := (&controllers.GDPRWorkloadReconciler{
 		Client:                  mgr.GetClient(),
 		Scheme:                  mgr.GetScheme(),
@@ -167,6 +223,7 @@ func main() {
 		MaxDriftRepeats:         maxDriftRepeats,
 		Images:                  images,
 		Residency:               residencyKeys,
+		Admission:               guard,
 	}).SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up controller", "controller", "GDPRWorkload")
 		os.Exit(1)
@@ -205,6 +262,11 @@ func main() {
 		os.Exit(1)
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		log.Error(err, "Unable to set up ready check")
+		os.Exit(1)
+	}
+	// The Service sends admission requests only to replicas whose webhook server answers.
+	if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
 		log.Error(err, "Unable to set up ready check")
 		os.Exit(1)
 	}

@@ -90,6 +90,9 @@ type GDPRWorkloadReconciler struct {
 	// Residency names the node labels that spec.residency is matched against; the zero
 	// value means the well-known topology labels.
 	Residency residency.Keys
+	// Admission, when set, is the guard of Amber's admission configuration: every workload
+	// carries its AdmissionGuarded condition and is reconciled when it changes.
+	Admission *AdmissionGuard
 
 	expectations    *podExpectations
 	pinner          *imagePinner
@@ -134,6 +137,7 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	var outcome error
 	defer func() {
 		summarizeStatus(scope, outcome)
+		setAdmissionGuardedCondition(workload, r.Admission)
 		if equality.Semantic.DeepEqual(base.Status, workload.Status) && r.statusWrites.skippable(workload) {
 			return // nothing to write: every write costs the API server, and there are many reconciles
 		}
@@ -335,7 +339,12 @@ func (r *GDPRWorkloadReconciler) setupWithManager(mgr ctrl.Manager, do reconcile
 	r.expectations = newPodExpectations()
 	r.pinner = newImagePinner(r.Images)
 	r.drift = newDriftTracker()
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr)
+	if r.Admission != nil {
+		// The guard's AdmissionGuarded condition changed: every workload carries it.
+		b = b.WatchesRawSource(source.Channel(r.Admission.workloadEvents(), &handler.EnqueueRequestForObject{}))
+	}
+	return b.
 		For(&gdprv1alpha1.GDPRWorkload{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&corev1.Pod{}, podEventHandler{
 			EventHandler: handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &gdprv1alpha1.GDPRWorkload{}, handler.OnlyControllerOwner()),

@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -28,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/admission"
 	"github.com/amber-gdpr/amber/internal/drift"
 	"github.com/amber-gdpr/amber/internal/failpoint"
 	"github.com/amber-gdpr/amber/internal/failure"
@@ -180,6 +182,14 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 // again until the template changes, so the workload stalls instead of retrying in a loop.
 func (r *GDPRWorkloadReconciler) podCreateFailed(scope *workloadScope, err error) error {
 	w := scope.workload
+	// Amber's impostor policy refuses every labelled pod, Amber's own too, while its webhook
+	// configuration is missing (the API server resolves the policy's parameter before its
+	// match conditions): the guard puts the configuration back within seconds, so this is
+	// retried, not blamed on the template.
+	if strings.Contains(err.Error(), "'"+admission.PolicyName+"'") {
+		r.Recorder.Eventf(w, nil, corev1.EventTypeWarning, gdprv1alpha1.EventPodCreateFailed, "CreatePod", "Creating a pod failed while Amber's admission configuration is being restored: %v", err)
+		return fmt.Errorf("create pod while the admission configuration is missing: %w", err)
+	}
 	if apierrors.IsInvalid(err) {
 		r.Recorder.Eventf(w, nil, corev1.EventTypeWarning, gdprv1alpha1.EventPodRejected, "CreatePod", "The API server refused a pod made from spec.template: %v", err)
 		return failure.Stall(gdprv1alpha1.ReasonPodRejected, fmt.Errorf("the API server refused a pod made from spec.template: %w", err))

@@ -81,6 +81,9 @@ var (
 	flakyRegistry *registry.Registry
 	pushed        = map[string]string{}
 	pushedMu      sync.Mutex
+	// admissionGuard is read by the suite's workload reconciler (the AdmissionGuarded
+	// condition); the admission guard specs run it in a manager of their own.
+	admissionGuard = &AdmissionGuard{}
 )
 
 const (
@@ -223,6 +226,7 @@ var _ = BeforeSuite(func() {
 			TTL:        time.Second,
 			FailureTTL: 200 * time.Millisecond,
 		},
+		Admission: admissionGuard,
 	}
 	Expect(workloads.setupWithManager(mgr, reconciles.wrap(workloads))).To(Succeed())
 	Expect((&AuditLedgerReconciler{

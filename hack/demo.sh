@@ -23,6 +23,51 @@ registry_dir="$state/registry"
 registry_pidfile="$state/amber-registry.pid"
 registry_logfile="$state/amber-registry.log"
 sample_image="$registry_host/amber/payments:1.4"
+# The API server reaches the manager's admission webhooks on https://localhost:$webhook_port.
+webhook_port=${WEBHOOK_PORT:-9443}
+# The manager acts as its own user (impersonated by the demo's admin, in group system:masters):
+# admission lets the manager's writes through by user name, and you, the admin, must not share it.
+manager_kubeconfig="$state/amber-manager.kubeconfig"
+
+# wait_for_webhook waits until the manager has installed its webhook configuration and its
+# webhook server answers over TLS with the certificate the configuration trusts: from then on
+# the API server can ask it, and applying a GDPRWorkload is checked rather than refused.
+webhook_status=
+wait_for_webhook() {
+  log "waiting for the manager's admission webhooks: the configuration installed, the server answering over TLS"
+  local ca
+  ca=$(mktemp)
+  for _ in $(seq 120); do
+    if "$kubectl" get validatingwebhookconfiguration amber-admission -o jsonpath='{.webhooks[0].clientConfig.caBundle}' 2>/dev/null | base64 -d >"$ca" 2>/dev/null && [ -s "$ca" ]; then
+      # An empty review is no request: the server answers it without deciding anything. What
+      # matters is that TLS verifies against the CA bundle the API server uses.
+      if webhook_status=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$ca" -X POST -H 'Content-Type: application/json' -d '{}' \
+        "https://localhost:$webhook_port/validate-pods" 2>/dev/null); then
+        rm -f "$ca"
+        return 0
+      fi
+    fi
+    sleep 0.5
+  done
+  rm -f "$ca"
+  log "the admission webhooks did not come up; the manager's log ends with:"
+  tail -n 30 "$logfile" >&2
+  exit 1
+}
+
+# close_door shows that the door is closed: every workload carries AdmissionGuarded=True, and
+# the objects Amber installed.
+close_door() {
+  if ! "$kubectl" wait --for=condition=AdmissionGuarded gdprw/payments -n default --timeout 1m >&2; then
+    log "the admission configuration is not guarded; the manager's log ends with:"
+    tail -n 30 "$logfile" >&2
+    exit 1
+  fi
+  echo "\$ kubectl get validatingwebhookconfiguration,validatingadmissionpolicy,validatingadmissionpolicybinding -l app.kubernetes.io/managed-by=amber"
+  "$kubectl" get validatingwebhookconfiguration,validatingadmissionpolicy,validatingadmissionpolicybinding -l app.kubernetes.io/managed-by=amber
+  echo "The door is closed: the webhook server answers https://localhost:$webhook_port/validate-pods over TLS, verified with the configuration's CA bundle (HTTP $webhook_status), and gdprw/payments is AdmissionGuarded."
+  echo
+}
 
 # stop_process stops the process whose pid is in pidfile, if it still runs.
 stop_process() {
@@ -116,9 +161,17 @@ up() {
   log "building and starting the manager (log: $logfile)"
   (cd "$root" && go build -o bin/manager ./cmd)
   stop_manager
-  nohup "$root/bin/manager" --leader-elect --leader-election-namespace default \
+  "$kubectl" config view --raw --minify --flatten -o json | python3 -c '
+import json, sys
+config = json.load(sys.stdin)
+for user in config["users"]:
+    user["user"]["as"] = "amber-manager"
+    user["user"]["as-groups"] = ["system:masters"]
+json.dump(config, sys.stdout)' >"$manager_kubeconfig"
+  KUBECONFIG="$manager_kubeconfig" nohup "$root/bin/manager" --leader-elect --leader-election-namespace default \
     --metrics-bind-address 127.0.0.1:8080 --health-probe-bind-address 127.0.0.1:8081 \
     --insecure-registries "$registry_host" \
+    --webhook-port "$webhook_port" --webhook-url "https://localhost:$webhook_port" \
     >"$logfile" 2>&1 &
   echo $! >"$pidfile"
 
@@ -146,6 +199,8 @@ up() {
   "$kubectl" wait --for=condition=Verified auditledger/payments -n default --timeout 1m >/dev/null
   echo "\$ kubectl amber records -n default     # the record of processing (GDPR Art. 30), with what Amber proves"
   PATH="$root/bin:$PATH" "$root/bin/kubectl-amber" records -n default --kubeconfig "$kubeconfig"
+  wait_for_webhook
+  close_door
   cat <<TXT
 
 Amber is running. Try:
@@ -158,7 +213,9 @@ Amber is running. Try:
   kubectl get pods -l gdpr.amber.dev/workload=payments -L gdpr.amber.dev/revision
   kubectl delete pod -l gdpr.amber.dev/workload=payments --wait=false   # Amber replaces them
   kubectl scale gdprw/payments --replicas=5
-  kubectl label pod -l gdpr.amber.dev/workload=payments app=tampered --overwrite   # drift: Amber replaces them
+  kubectl label pod -l gdpr.amber.dev/workload=payments app=tampered --overwrite   # refused by the door (or, past it, drift: Amber replaces them)
+  kubectl delete validatingwebhookconfiguration amber-admission   # put back within seconds, recorded:
+  kubectl get ae -l gdpr.amber.dev/type=AdmissionConfigTampered
   kubectl debug \$(kubectl get pod -l gdpr.amber.dev/workload=payments -o name | head -1) --image=busybox --profile=general
   kubectl get ae -l gdpr.amber.dev/type=DriftDetected         # what drifted, and the field manager that did it
   kubectl events --for gdprw/payments                         # what Amber did, and why

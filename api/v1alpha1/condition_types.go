@@ -42,6 +42,14 @@ const (
 	// admitted when Amber created it. It is False while a drifted pod exists (being replaced,
 	// or kept under the Report action); the reason is the first kind of drift found.
 	InSyncCondition = "InSync"
+
+	// AdmissionGuardedCondition is True while Amber's admission configuration (the webhook
+	// configuration that refuses in-place changes to the workload's pods, and the policy that
+	// refuses impostor pods) is installed as Amber wants it. It is False from the moment Amber
+	// finds it deleted or changed until Amber has put it back (usually within seconds), or
+	// while Amber cannot install it; drift detection still repairs what gets past meanwhile.
+	// Absent when the manager runs without installing admission configuration.
+	AdmissionGuardedCondition = "AdmissionGuarded"
 )
 
 // Reasons of the conditions above; each names the situation, whatever the polarity.
@@ -119,4 +127,17 @@ const (
 	// again in the same way, time after time; something edits every new pod. Amber stops
 	// replacing until the spec changes. The message names the fields.
 	ReasonDriftLoop = "DriftLoop"
+
+	// ReasonConfigInstalled (AdmissionGuarded=True): the admission configuration is as Amber
+	// installed it.
+	ReasonConfigInstalled = "ConfigInstalled"
+
+	// ReasonConfigTampered (AdmissionGuarded=False): someone deleted or changed the admission
+	// configuration and Amber is putting it back; an AdmissionConfigTampered entry records it.
+	ReasonConfigTampered = "ConfigTampered"
+
+	// ReasonConfigNotInstalled (AdmissionGuarded=False): Amber could not install the admission
+	// configuration (its serving certificate is not ready yet, or the API server refused the
+	// write); the message carries the error. Amber retries with backoff.
+	ReasonConfigNotInstalled = "ConfigNotInstalled"
 )

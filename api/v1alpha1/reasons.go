@@ -67,6 +67,21 @@ const (
 	AuditReasonBound AuditReason = "Bound"
 )
 
+// Reasons of admission configuration entries: Amber's webhook configuration, its
+// ValidatingAdmissionPolicy or the policy's binding was not what Amber installed, and Amber
+// put it back. Such an entry goes to the ledger of every governed workload, since each lost
+// its protection while it lasted.
+const (
+	// AuditReasonConfigDeleted (AdmissionConfigTampered): the object was deleted, and Amber
+	// created it again. The API server does not say who deletes an object (no field manager
+	// survives it), so the entry has no actor; the API server's audit log, where enabled, has.
+	AuditReasonConfigDeleted AuditReason = "ConfigDeleted"
+	// AuditReasonConfigChanged (AdmissionConfigTampered): the object was changed, and Amber
+	// put its own version back. The actor is the field manager of the latest write by anyone
+	// but Amber: admission configuration is never sent to webhooks, so the user is not known.
+	AuditReasonConfigChanged AuditReason = "ConfigChanged"
+)
+
 // AuditReasonSigned (Checkpoint): a checkpoint signed over the chain before it.
 const AuditReasonSigned AuditReason = "Signed"
 
@@ -140,6 +155,9 @@ const (
 	// EventDriftLoop (Warning): replacement pods keep drifting the same way; Amber stops
 	// replacing them.
 	EventDriftLoop = "DriftLoop"
+	// EventAdmissionConfigTampered (Warning): Amber's admission configuration was deleted or
+	// changed by someone else; Amber put it back. Recorded on every governed workload.
+	EventAdmissionConfigTampered = "AdmissionConfigTampered"
 )
 
 // AdmissionReason says what a person tried to do to a governed pod that the API server asked

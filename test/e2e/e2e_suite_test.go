@@ -200,12 +200,15 @@ func startManager() *cluster.Manager {
 // environment.
 func startManagerWithEnv(env ...string) *cluster.Manager {
 	GinkgoHelper()
-	m, err := k8s.StartManagerWithEnv(managerBinary, managerLogPath(), env,
+	// The admission webhooks are reached by URL on loopback, as `make demo` reaches them.
+	webhookArgs, err := cluster.WebhookArgs()
+	Expect(err).NotTo(HaveOccurred())
+	m, err := k8s.StartManagerWithEnv(managerBinary, managerLogPath(), env, append([]string{
 		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0",
 		"--audit-checkpoint-every=20", "--audit-checkpoint-interval=5s",
-		"--audit-export="+exportPath(),
+		"--audit-export=" + exportPath(),
 		// The suite's registry speaks plain HTTP, which the manager refuses unless told.
-		"--insecure-registries="+registry.Host)
+		"--insecure-registries=" + registry.Host}, webhookArgs...)...)
 	Expect(err).NotTo(HaveOccurred())
 	return m
 }

@@ -103,16 +103,18 @@ func startCandidate(name string) *candidate {
 	for _, f := range []string{logPath, c.exportPath} {
 		Expect(os.Remove(f)).To(Or(Succeed(), MatchError(os.ErrNotExist)))
 	}
-	var err error
-	c.Manager, err = k8s.StartManager(managerBinary, logPath,
-		"--leader-elect=true", "--leader-election-namespace="+leaseNamespace,
-		"--leader-elect-lease-duration="+failoverLease.String(),
-		"--leader-elect-renew-deadline="+failoverRenew.String(),
-		"--leader-elect-retry-period="+failoverRetry.String(),
+	// Each candidate serves the webhooks on its own port; the leader installs its own URL.
+	webhookArgs, err := cluster.WebhookArgs()
+	Expect(err).NotTo(HaveOccurred())
+	c.Manager, err = k8s.StartManager(managerBinary, logPath, append([]string{
+		"--leader-elect=true", "--leader-election-namespace=" + leaseNamespace,
+		"--leader-elect-lease-duration=" + failoverLease.String(),
+		"--leader-elect-renew-deadline=" + failoverRenew.String(),
+		"--leader-elect-retry-period=" + failoverRetry.String(),
 		"--metrics-bind-address=0", "--health-probe-bind-address=0",
 		"--audit-checkpoint-every=20", "--audit-checkpoint-interval=5s",
-		"--audit-export="+c.exportPath,
-		"--insecure-registries="+registry.Host)
+		"--audit-export=" + c.exportPath,
+		"--insecure-registries=" + registry.Host}, webhookArgs...)...)
 	Expect(err).NotTo(HaveOccurred())
 	return c
 }

@@ -159,9 +159,13 @@ func BuildManagerInto(ctx context.Context, dir string) (string, error) {
 func (e *Env) StartManager(ctx context.Context, binary string, args ...string) (*cluster.Manager, error) {
 	c := &cluster.Cluster{Kubeconfig: e.Kubeconfig}
 	logPath := filepath.Join(e.Dir, "manager.log")
-	m, err := c.StartManager(binary, logPath, append([]string{
+	webhookArgs, err := cluster.WebhookArgs()
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.StartManager(binary, logPath, append(append([]string{
 		"--metrics-bind-address=0", "--health-probe-bind-address=0", "--leader-elect=false",
-	}, args...)...)
+	}, webhookArgs...), args...)...)
 	if err != nil {
 		return nil, err
 	}
