@@ -29,6 +29,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // Cluster is a running cluster reached through a kubeconfig file.
@@ -130,8 +132,13 @@ func (c *Cluster) StartManagerWithEnv(binary, logPath string, env []string, args
 	if err != nil {
 		return nil, fmt.Errorf("open manager log: %w", err)
 	}
+	kubeconfig, err := c.managerKubeconfig()
+	if err != nil {
+		_ = logFile.Close()
+		return nil, err
+	}
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+c.Kubeconfig), env...)
+	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+kubeconfig), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
@@ -144,6 +151,30 @@ func (c *Cluster) StartManagerWithEnv(binary, logPath string, env []string, args
 		close(m.done)
 	}()
 	return m, nil
+}
+
+// ManagerUser is the user the manager acts as, impersonated by the cluster's admin (in
+// group system:masters, so that no RBAC needs setting up), as `make demo` runs it. Were it
+// the admin itself, the admission webhooks, which exempt the manager's own user, would
+// exempt every kubectl command of the suite too, and admission would never be tested.
+const ManagerUser = "amber-manager"
+
+// managerKubeconfig writes, beside the cluster's kubeconfig, a copy that impersonates
+// ManagerUser, and returns its path.
+func (c *Cluster) managerKubeconfig() (string, error) {
+	config, err := clientcmd.LoadFromFile(c.Kubeconfig)
+	if err != nil {
+		return "", fmt.Errorf("read kubeconfig: %w", err)
+	}
+	for _, user := range config.AuthInfos {
+		user.Impersonate = ManagerUser
+		user.ImpersonateGroups = []string{"system:masters"}
+	}
+	path := filepath.Join(filepath.Dir(c.Kubeconfig), "amber-manager-e2e.kubeconfig")
+	if err := clientcmd.WriteToFile(*config, path); err != nil {
+		return "", fmt.Errorf("write the manager's kubeconfig: %w", err)
+	}
+	return path, nil
 }
 
 // Stop asks the manager to shut down as a rolling update would (SIGTERM) and waits for it,
