@@ -73,6 +73,10 @@ metadata:
   name: failover
 spec:
   replicas: 3
+  # The spec changes pods in place while managers fail over: drift detection is the line it
+  # tests, so admission lets the changes through.
+  admission:
+    mode: "Off"
   template:
     metadata:
       labels:
@@ -214,8 +218,28 @@ type tamperer struct {
 }
 
 // tamperOne labels one running pod of the workload, chosen by rng, and returns its UID; ""
-// when there was none to change or it went away meanwhile.
+// when there was none to change, it went away meanwhile, or admission refused it (while no
+// manager serves the webhook, which fails closed).
 func (t *tamperer) tamperOne(ctx context.Context, rng *rand.Rand) string {
+	return t.change(ctx, rng, func(name string) []string {
+		return []string{"label", "-n", namespace, "pod/" + name, fmt.Sprintf("tamper-%d=yes", t.n.Add(1))}
+	})
+}
+
+// reportOtherDigest reports, in the status of one running pod chosen by rng, an image digest
+// other than the pinned one, as a kubelet whose runtime swapped the image would, and returns
+// the pod's UID. Status writes never reach admission: this is a change that only drift
+// detection sees, and it goes through while no manager serves the webhook.
+func (t *tamperer) reportOtherDigest(ctx context.Context, rng *rand.Rand) string {
+	return t.change(ctx, rng, func(name string) []string {
+		patch := `{"status":{"containerStatuses":[{"name":"app","imageID":"` + image("amber/other") + `@sha256:` + strings.Repeat("0", 64) + `"}]}}`
+		return []string{"patch", "-n", namespace, "pod/" + name, "--subresource=status", "--type=strategic", "-p", patch}
+	})
+}
+
+// change runs the kubectl command args makes for one running pod chosen by rng, and returns
+// the pod's UID once it succeeded.
+func (t *tamperer) change(ctx context.Context, rng *rand.Rand, args func(name string) []string) string {
 	out, err := k8s.Run(ctx, "get", "pods", "-n", namespace, "-l", gdprv1alpha1.WorkloadLabel+"="+t.workload, "-o",
 		`jsonpath={range .items[*]}{.metadata.name} {.metadata.uid} {.metadata.deletionTimestamp}{"\n"}{end}`)
 	if err != nil {
@@ -232,7 +256,7 @@ func (t *tamperer) tamperOne(ctx context.Context, rng *rand.Rand) string {
 	}
 	pod := running[rng.IntN(len(running))]
 	// Pod names come from generateName and are never reused, so the name stands for the UID.
-	if _, err := k8s.Run(ctx, "label", "-n", namespace, "pod/"+pod[0], fmt.Sprintf("tamper-%d=yes", t.n.Add(1))); err != nil {
+	if _, err := k8s.Run(ctx, args(pod[0])...); err != nil {
 		return ""
 	}
 	t.mu.Lock()
@@ -329,10 +353,12 @@ var _ = Describe("Two managers, one leader", Ordered, func() {
 		killedAt := time.Now()
 		leader.Kill()
 		// While nobody leads, a pod is changed: the new leader must find it from the ledger's
-		// baseline, as it finds the scaling it missed.
+		// baseline, as it finds the scaling it missed. Admission refuses in-place edits while
+		// no manager answers its webhook (it fails closed), so the change is one admission
+		// never sees: a runtime's report of another image.
 		var gapTampered string
 		Eventually(func() string {
-			gapTampered = drift.tamperOne(ctx, rand.New(rand.NewPCG(uint64(GinkgoRandomSeed()), 7)))
+			gapTampered = drift.reportOtherDigest(ctx, rand.New(rand.NewPCG(uint64(GinkgoRandomSeed()), 7)))
 			return gapTampered
 		}, 5*time.Second, 100*time.Millisecond).ShouldNot(BeEmpty(), "a pod to change while nobody leads")
 

@@ -244,7 +244,12 @@ var _ = Describe("The audit ledger when the manager crashes at a failpoint", Ord
 		drifted := workloadPods(ctx, Default, workload)[0]
 
 		crashAt(ctx, failpoint.AfterPodDelete, workload, func() {
-			kubectl(ctx, "set", "image", "-n", namespace, "pod/"+drifted.Name, "app="+image(privateImage))
+			// Admission (mode Off here, but failing closed) answers once the restarted
+			// manager serves its webhook and has pointed the configuration at it.
+			Eventually(func() error {
+				_, err := k8s.Run(ctx, "set", "image", "-n", namespace, "pod/"+drifted.Name, "app="+image(privateImage))
+				return err
+			}, waitTimeout, 200*time.Millisecond).Should(Succeed())
 		}, nil)
 		Eventually(func(g Gomega) []corev1.Pod { return workloadPods(ctx, g, workload) }, waitTimeout, interval).
 			ShouldNot(ContainElement(HaveField("UID", drifted.UID)))
