@@ -210,7 +210,32 @@ func startManagerWithEnv(env ...string) *cluster.Manager {
 		// The suite's registry speaks plain HTTP, which the manager refuses unless told.
 		"--insecure-registries=" + registry.Host}, webhookArgs...)...)
 	Expect(err).NotTo(HaveOccurred())
+	awaitDoor(context.Background())
 	return m
+}
+
+// awaitDoor waits until Amber's admission webhooks answer: a freshly started manager points
+// the webhook configuration at its own server once that serves, and until then the webhooks,
+// which fail closed, refuse what they guard (applying a GDPRWorkload among it). A server-side
+// dry run of a workload passes through them and writes nothing.
+func awaitDoor(ctx context.Context) {
+	GinkgoHelper()
+	probe := fmt.Sprintf(`
+apiVersion: gdpr.amber.dev/v1alpha1
+kind: GDPRWorkload
+metadata:
+  name: door-probe
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: %s
+`, image(burstImage))
+	Eventually(func() error {
+		_, err := k8s.RunWithInput(ctx, probe, "apply", "--server-side", "--dry-run=server", "-n", namespace, "-f", "-")
+		return err
+	}, time.Minute, 200*time.Millisecond).Should(Succeed(), "the admission webhooks answer")
 }
 
 func randomHex(n int) string {

@@ -304,6 +304,7 @@ var _ = Describe("Two managers, one leader", Ordered, func() {
 		Expect(oldHolder).NotTo(BeEmpty())
 		GinkgoWriter.Printf("manager %s leads (lease holder %s); manager %s stands by\n", leader.name, oldHolder, standby.name)
 
+		awaitDoor(ctx)
 		By("running a workload under the leader")
 		_, err = k8s.RunWithInput(ctx, failoverWorkload(), "apply", "--server-side", "-n", namespace, "-f", "-")
 		Expect(err).NotTo(HaveOccurred())
