@@ -78,35 +78,43 @@ type attempt struct {
 	subresource string
 	reason      gdprv1alpha1.AdmissionReason
 	args        func(pod string) []string
+	// prepare, when set, runs first: what must hold for the API server's own validation to
+	// pass, so that the request reaches admission at all.
+	prepare func(ctx context.Context, pod string)
 }
 
 func attempts() []attempt {
 	return []attempt{
 		{"kubectl set image", "UPDATE", "", gdprv1alpha1.AdmissionSpecChanged, func(pod string) []string {
 			return []string{"set", "image", "-n", namespace, "pod/" + pod, "app=" + image(privateImage)}
-		}},
+		}, nil},
 		{"kubectl label --overwrite", "UPDATE", "", gdprv1alpha1.AdmissionMetadataChanged, func(pod string) []string {
 			return []string{"label", "-n", namespace, "pod/" + pod, "app=tampered", "--overwrite"}
-		}},
+		}, nil},
 		{"kubectl annotate", "UPDATE", "", gdprv1alpha1.AdmissionMetadataChanged, func(pod string) []string {
 			return []string{"annotate", "-n", namespace, "pod/" + pod, "e2e.amber.dev/note=tampered"}
-		}},
+		}, nil},
 		{"kubectl debug", "UPDATE", "ephemeralcontainers", gdprv1alpha1.AdmissionEphemeralContainers, func(pod string) []string {
 			return []string{"debug", "-n", namespace, "pod/" + pod, "--image=" + image(privateImage), "--container=debugger", "--profile=general"}
-		}},
+		}, nil},
 		{"a pods/resize patch", "UPDATE", "resize", gdprv1alpha1.AdmissionResize, func(pod string) []string {
-			return []string{"patch", "-n", namespace, "pod/" + pod, "--subresource=resize", "--type=merge",
+			return []string{"patch", "-n", namespace, "pod/" + pod, "--subresource=resize", "--type=strategic",
 				"-p", `{"spec":{"containers":[{"name":"app","resources":{"requests":{"cpu":"20m"},"limits":{"cpu":"20m"}}}]}}`}
+		}, func(ctx context.Context, pod string) {
+			// The API server takes a resize only for a pod whose kubelet reported its
+			// containers' resources; kwok does not, so the spec does, as a kubelet would.
+			kubectl(ctx, "patch", "-n", namespace, "pod/"+pod, "--subresource=status", "--type=strategic", "-p",
+				`{"status":{"containerStatuses":[{"name":"app","resources":{"requests":{"cpu":"10m","memory":"16Mi"},"limits":{"cpu":"10m","memory":"16Mi"}}}]}}`)
 		}},
 		{"kubectl exec", "CONNECT", "exec", gdprv1alpha1.AdmissionExec, func(pod string) []string {
 			return []string{"exec", "-n", namespace, pod, "--", "sh", "-c", "cat /secret/customer-42"}
-		}},
+		}, nil},
 		{"kubectl attach", "CONNECT", "attach", gdprv1alpha1.AdmissionAttach, func(pod string) []string {
 			return []string{"attach", "-n", namespace, pod}
-		}},
+		}, nil},
 		{"kubectl port-forward", "CONNECT", "portforward", gdprv1alpha1.AdmissionPortForward, func(pod string) []string {
 			return []string{"port-forward", "-n", namespace, "pod/" + pod, "18099:8080", "--pod-running-timeout=5s"}
-		}},
+		}, nil},
 	}
 }
 
@@ -138,6 +146,9 @@ var _ = Describe("The door: admission refuses in-place changes to governed pods"
 	It("refuses every route in Enforce, and records who tried", func(ctx SpecContext) {
 		for _, a := range attempts() {
 			By(a.name)
+			if a.prepare != nil {
+				a.prepare(ctx, pod)
+			}
 			// exec, attach and port-forward reach admission before any node: kwok serves no
 			// streams, but the API server asks the webhook first, and its answer is what counts.
 			_, stderr, ok := kubectlBoth(ctx, a.args(pod)...)
