@@ -175,6 +175,8 @@ json.dump(config, sys.stdout)' >"$manager_kubeconfig"
     >"$logfile" 2>&1 &
   echo $! >"$pidfile"
 
+  # Applying a GDPRWorkload goes through the manager's webhook, which fails closed: wait for it.
+  wait_for_webhook
   log "applying config/samples"
   "$kubectl" apply --server-side --force-conflicts -n default -k "$root/config/samples" >&2
   log "waiting for the sample workload to be Ready"
@@ -199,8 +201,12 @@ json.dump(config, sys.stdout)' >"$manager_kubeconfig"
   "$kubectl" wait --for=condition=Verified auditledger/payments -n default --timeout 1m >/dev/null
   echo "\$ kubectl amber records -n default     # the record of processing (GDPR Art. 30), with what Amber proves"
   PATH="$root/bin:$PATH" "$root/bin/kubectl-amber" records -n default --kubeconfig "$kubeconfig"
-  wait_for_webhook
   close_door
+  local pod
+  pod=$("$kubectl" get pods -n default -l gdpr.amber.dev/workload=payments -o jsonpath='{.items[0].metadata.name}')
+  echo "\$ kubectl label pod $pod app=tampered --overwrite     # an in-place change: refused, and recorded"
+  "$kubectl" label pod -n default "$pod" app=tampered --overwrite 2>&1 || true
+  echo
   cat <<TXT
 
 Amber is running. Try:
@@ -217,6 +223,7 @@ Amber is running. Try:
   kubectl delete validatingwebhookconfiguration amber-admission   # put back within seconds, recorded:
   kubectl get ae -l gdpr.amber.dev/type=AdmissionConfigTampered
   kubectl debug \$(kubectl get pod -l gdpr.amber.dev/workload=payments -o name | head -1) --image=busybox --profile=general
+  kubectl get ae -l gdpr.amber.dev/type=AccessDenied          # who tried to change a pod in place (pseudonymised)
   kubectl get ae -l gdpr.amber.dev/type=DriftDetected         # what drifted, and the field manager that did it
   kubectl events --for gdprw/payments                         # what Amber did, and why
   kubectl get ae -l gdpr.amber.dev/workload=payments --sort-by=.spec.sequence   # the audit ledger
