@@ -17,10 +17,8 @@ limitations under the License.
 package admission
 
 import (
-	"encoding/json"
 	"fmt"
 	"path"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -28,6 +26,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/drift"
 )
 
 // Admission operations and pod subresources, as the API server names them in a request.
@@ -259,41 +258,13 @@ func PodName(f Facts) string {
 	return ""
 }
 
-// changedSpec lists the top-level spec fields that differ, as spec.<json name>.
+// changedSpec lists the top-level spec fields that differ, as spec.<json name>; fields equal
+// once encoded (a quantity written two ways) are no change.
 func changedSpec(old, updated *corev1.PodSpec) []string {
 	if equality.Semantic.DeepEqual(old, updated) {
 		return nil
 	}
-	a, b := fields(old), fields(updated)
-	var paths []string
-	for k := range a {
-		if !reflect.DeepEqual(a[k], b[k]) {
-			paths = append(paths, "spec."+k)
-		}
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			paths = append(paths, "spec."+k)
-		}
-	}
-	slices.Sort(paths)
-	if len(paths) == 0 {
-		// Semantically different but equal once encoded (a quantity written two ways): no change.
-		return nil
-	}
-	return paths
-}
-
-func fields(spec *corev1.PodSpec) map[string]any {
-	raw, err := json.Marshal(spec)
-	if err != nil {
-		panic(fmt.Sprintf("encode pod spec: %v", err)) // a PodSpec always encodes
-	}
-	m := map[string]any{}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		panic(fmt.Sprintf("decode pod spec: %v", err))
-	}
-	return m
+	return drift.SpecFieldsChanged(*old, *updated)
 }
 
 // changedMetadata lists the labels and annotations that changed outside the workload's

@@ -21,13 +21,13 @@ limitations under the License.
 package drift
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"path"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -215,33 +215,17 @@ func resized(baseline, current corev1.PodSpec) []string {
 // mutatedSpec compares every top-level spec field except those the other reasons cover and
 // the scheduler's binding.
 func mutatedSpec(baseline, current corev1.PodSpec) []string {
-	strip := func(s corev1.PodSpec) map[string]json.RawMessage {
-		s = *s.DeepCopy()
+	strip := func(s corev1.PodSpec) corev1.PodSpec {
 		s.NodeName, s.EphemeralContainers, s.Resources = "", nil, nil
+		s.InitContainers, s.Containers = slices.Clone(s.InitContainers), slices.Clone(s.Containers)
 		for _, l := range [][]corev1.Container{s.InitContainers, s.Containers} {
 			for i := range l {
 				l[i].Image, l[i].Resources = "", corev1.ResourceRequirements{}
 			}
 		}
-		encoded, _ := json.Marshal(s) // a PodSpec always encodes
-		fields := map[string]json.RawMessage{}
-		_ = json.Unmarshal(encoded, &fields)
-		return fields
+		return s
 	}
-	a, b := strip(baseline), strip(current)
-	var paths []string
-	for k := range a {
-		if !reflect.DeepEqual(a[k], b[k]) {
-			paths = append(paths, "spec."+k)
-		}
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			paths = append(paths, "spec."+k)
-		}
-	}
-	slices.Sort(paths)
-	return paths
+	return SpecFieldsChanged(strip(baseline), strip(current))
 }
 
 func changedMetadata(baseline Baseline, pod *corev1.Pod, expected Expected) []string {
@@ -357,4 +341,30 @@ func KeepAttribution(pod *corev1.Pod) {
 	if len(kept) == 0 {
 		pod.ManagedFields = nil
 	}
+}
+
+// SpecFieldsChanged lists, as "spec.<json name>" and sorted, the top-level fields of a pod
+// spec whose encodings differ between old and updated: how drift and admission name what
+// changed. Fields equal once encoded (a quantity written two ways) are not a change.
+func SpecFieldsChanged(old, updated corev1.PodSpec) []string {
+	encode := func(s corev1.PodSpec) map[string]json.RawMessage {
+		encoded, _ := json.Marshal(s) // a PodSpec always encodes
+		fields := map[string]json.RawMessage{}
+		_ = json.Unmarshal(encoded, &fields)
+		return fields
+	}
+	a, b := encode(old), encode(updated)
+	var paths []string
+	for k := range a {
+		if !bytes.Equal(a[k], b[k]) {
+			paths = append(paths, "spec."+k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			paths = append(paths, "spec."+k)
+		}
+	}
+	slices.Sort(paths)
+	return paths
 }
