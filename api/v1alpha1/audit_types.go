@@ -34,7 +34,7 @@ const (
 )
 
 // AuditEventType says what kind of action or observation an entry records.
-// +kubebuilder:validation:Enum=WorkloadCreated;WorkloadSpecChanged;WorkloadDeleted;PodCreated;PodDeleted;Checkpoint;RevisionPinned;RevisionRestored;PinningFailed;RolloutStarted;RolloutCompleted;DriftDetected;PodReplaced;PodScheduled;AccessDenied;AdmissionWouldDeny;AdmissionConfigTampered
+// +kubebuilder:validation:Enum=WorkloadCreated;WorkloadSpecChanged;WorkloadDeleted;PodCreated;PodDeleted;Checkpoint;RevisionPinned;RevisionRestored;PinningFailed;RolloutStarted;RolloutCompleted;DriftDetected;PodReplaced;PodScheduled;AccessDenied;AdmissionWouldDeny;AdmissionConfigTampered;BreakGlassGranted;BreakGlassUsed;BreakGlassEnded;PodQuarantined
 type AuditEventType string
 
 // The entry types.
@@ -89,6 +89,24 @@ const (
 	// configuration, policies or bindings) was deleted or changed by someone else, and Amber
 	// put it back. The actor is who changed it, when known.
 	AuditAdmissionConfigTampered AuditEventType = "AdmissionConfigTampered"
+	// AuditBreakGlassGranted: a BreakGlass for the workload was admitted. The actor is who
+	// created it; the message names the BreakGlass, the operations, the pods and the window
+	// (notBefore, notAfter), never its subjects in clear: request.groups holds the
+	// pseudonymised users and groups it is for.
+	AuditBreakGlassGranted AuditEventType = "BreakGlassGranted"
+	// AuditBreakGlassUsed: admission let an operation on one of the workload's pods through
+	// under a BreakGlass. The reason is the route (Exec, Attach, EphemeralContainers,
+	// PortForward), the actor the pseudonymised user, and request holds the operation, the
+	// groups and, for exec, the command's first word and an HMAC of the whole line.
+	AuditBreakGlassUsed AuditEventType = "BreakGlassUsed"
+	// AuditBreakGlassEnded: a BreakGlass's window closed (reason Expired) or it was deleted
+	// before that (reason Deleted); the pods touched under it are replaced next.
+	AuditBreakGlassEnded AuditEventType = "BreakGlassEnded"
+	// AuditPodQuarantined: a step of a Quarantine on one of the workload's pods: asked for
+	// (reason Requested), then taken out of service, kept for examination (reason Isolated).
+	// The replacement is a PodReplaced entry (reason Quarantined), the end a PodDeleted entry
+	// (reason QuarantineEnded).
+	AuditPodQuarantined AuditEventType = "PodQuarantined"
 )
 
 // AuditSubject names what an entry is about. It holds references, never personal data.
@@ -199,7 +217,10 @@ type AuditEventSpec struct {
 	// of drift found (Escaped, ImageChanged, EphemeralContainerAdded, ResourcesResized,
 	// SpecMutated, MetadataChanged, DigestMismatch); PodReplaced Drifted; PodScheduled Bound;
 	// AccessDenied and AdmissionWouldDeny what was (or would have been) refused: SpecChanged,
-	// MetadataChanged, EphemeralContainers, Resize, Exec, Attach, PortForward, Impostor.
+	// MetadataChanged, EphemeralContainers, Resize, Exec, Attach, PortForward, Impostor;
+	// BreakGlassGranted Granted; BreakGlassUsed Exec, Attach, EphemeralContainers or
+	// PortForward; BreakGlassEnded Expired or Deleted; PodReplaced also BreakGlassEnded or
+	// Quarantined; PodQuarantined Requested or Isolated; PodDeleted also QuarantineEnded.
 	// +optional
 	Reason string `json:"reason,omitempty"`
 	// subject names the workload, pod and revision the entry is about.

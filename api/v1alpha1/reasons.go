@@ -82,6 +82,32 @@ const (
 	AuditReasonConfigChanged AuditReason = "ConfigChanged"
 )
 
+// Reasons of incident-response entries: break-glass and quarantine.
+const (
+	// AuditReasonGranted (BreakGlassGranted): a BreakGlass was admitted; its window is open.
+	AuditReasonGranted AuditReason = "Granted"
+	// AuditReasonExpired (BreakGlassEnded): the window closed at its notAfter.
+	AuditReasonExpired AuditReason = "Expired"
+	// AuditReasonBreakGlassDeleted (BreakGlassEnded): the BreakGlass was deleted before its
+	// window closed.
+	AuditReasonBreakGlassDeleted AuditReason = "Deleted"
+	// AuditReasonBreakGlassEnded (PodReplaced): a pod touched under a BreakGlass was replaced
+	// by a fresh pod of its revision once the BreakGlass ended: a pod a person was inside
+	// never goes back into service.
+	AuditReasonBreakGlassEnded AuditReason = "BreakGlassEnded"
+	// AuditReasonRequested (PodQuarantined): a Quarantine of the pod was asked for.
+	AuditReasonRequested AuditReason = "Requested"
+	// AuditReasonQuarantined (PodReplaced): a fresh pod was made to take a quarantined pod's
+	// place, before the quarantined pod left service.
+	AuditReasonQuarantined AuditReason = "Quarantined"
+	// AuditReasonIsolated (PodQuarantined): the pod left every Service (its template labels
+	// removed) and a NetworkPolicy denies all its traffic; it is kept for examination.
+	AuditReasonIsolated AuditReason = "Isolated"
+	// AuditReasonQuarantineEnded (PodDeleted): a quarantined pod was deleted, its keep time
+	// over or its Quarantine deleted.
+	AuditReasonQuarantineEnded AuditReason = "QuarantineEnded"
+)
+
 // AuditReasonSigned (Checkpoint): a checkpoint signed over the chain before it.
 const AuditReasonSigned AuditReason = "Signed"
 
@@ -204,4 +230,50 @@ const (
 	// EventAdmissionWouldDeny (Warning): in Audit mode, such a request was let through and
 	// recorded.
 	EventAdmissionWouldDeny = "AdmissionWouldDeny"
+)
+
+// Incident-response event reasons.
+const (
+	// EventBreakGlassGranted (Warning, on the workload and the BreakGlass): a window opened.
+	EventBreakGlassGranted = "BreakGlassGranted"
+	// EventBreakGlassUsed (Warning, on the workload): an operation was let through under a
+	// BreakGlass.
+	EventBreakGlassUsed = "BreakGlassUsed"
+	// EventBreakGlassEnded (Normal, on the workload and the BreakGlass): a window closed; its
+	// touched pods are replaced.
+	EventBreakGlassEnded = "BreakGlassEnded"
+	// EventPodQuarantined (Warning, on the workload and the Quarantine): a pod was taken out
+	// of service and kept.
+	EventPodQuarantined = "PodQuarantined"
+	// EventQuarantineEnded (Normal, on the workload and the Quarantine): a quarantined pod
+	// was deleted.
+	EventQuarantineEnded = "QuarantineEnded"
+	// EventRolledBack (Normal, on the workload): `kubectl amber rollback` set the template
+	// back to an earlier revision.
+	EventRolledBack = "RolledBack"
+)
+
+// Condition reasons of BreakGlass and Quarantine (kstatus: Ready, Reconciling, Stalled).
+const (
+	// ReasonWindowOpen (BreakGlass Ready=True): the window is open.
+	ReasonWindowOpen = "WindowOpen"
+	// ReasonReplacingTouchedPods (BreakGlass Ready=False, Reconciling=True): the window
+	// closed and pods touched under it are being replaced.
+	ReasonReplacingTouchedPods = "ReplacingTouchedPods"
+	// ReasonTouchedPodsReplaced (BreakGlass Ready=True): the window closed and no pod
+	// touched under it is left in service.
+	ReasonTouchedPodsReplaced = "TouchedPodsReplaced"
+	// ReasonWorkloadNotFound (BreakGlass, Quarantine: Ready=False, Stalled=True): the named
+	// workload, or the pod's workload, does not exist.
+	ReasonWorkloadNotFound = "WorkloadNotFound"
+	// ReasonPodNotFound (Quarantine Ready=False, Stalled=True): the named pod does not exist,
+	// or belongs to no GDPRWorkload.
+	ReasonPodNotFound = "PodNotFound"
+	// ReasonReplacing (Quarantine Ready=False, Reconciling=True): a fresh pod is being made
+	// to take the suspect pod's place.
+	ReasonReplacing = "Replacing"
+	// ReasonIsolated (Quarantine Ready=True): the pod is out of service and kept.
+	ReasonIsolated = "Isolated"
+	// ReasonReleased (Quarantine Ready=True): the pod was deleted.
+	ReasonReleased = "Released"
 )
