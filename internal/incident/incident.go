@@ -459,13 +459,13 @@ func Build(in Input) Report {
 		r.Verification.Ledgers = append(r.Verification.Ledgers, lv)
 
 		p := newProofs(l)
-		var last *gdprv1alpha1.AuditEventSpec // the ledger's last entry in the window
+		var last *gdprv1alpha1.AuditEventSpec // the ledger's last entry in the window, not a checkpoint
 		for j := range l.Entries {
 			e := &l.Entries[j]
 			if !inWindow(e.Time.Time) {
 				continue
 			}
-			if last == nil || e.Sequence > last.Sequence {
+			if e.Type != gdprv1alpha1.AuditCheckpoint && (last == nil || e.Sequence > last.Sequence) {
 				last = e
 			}
 			abnormal, measure, relevant := classify(e)
