@@ -19,6 +19,7 @@ limitations under the License.
 //	kubectl amber verify -f events.json --public-key amber.pub   verify a saved ledger offline
 //	kubectl amber verify -n NAMESPACE LEDGER                     verify a ledger in the cluster
 //	kubectl amber records [-n NAMESPACE] [-o FORMAT] [--strict]  print the record of processing (GDPR Art. 30)
+//	kubectl amber incident report [--since T] [-n NS | -A]       draft the Art. 33 timeline of an incident
 //
 // verify exits 0 only when every chain and its signed checkpoints verify; otherwise 1, with
 // the first bad sequence number and what is wrong with it. records prints every workload's
@@ -44,10 +45,14 @@ const usage = `Usage:
   kubectl amber records [-n NAMESPACE] [--since 30d] [-o markdown|csv|json|fides] [--strict]
                                                        print the record of processing activities (GDPR Art. 30)
                                                        of every workload, its declaration beside what Amber proves
+  kubectl amber incident report [--since T] [--until T] [-n NAMESPACE | -A] [--workload W] [-o markdown|json]
+                                                       draft, from the verified ledgers, the timeline of an incident
+                                                       for a breach notification (GDPR Art. 33)
 
 Exit status: verify: 0 when every chain and its signed checkpoints verify, 1 when one does not.
-records: 0 when printed, 1 with --strict when the record holds findings. Both: 2 on bad usage.
-'kubectl amber records --help' lists its flags.
+records: 0 when printed, 1 with --strict when the record holds findings. incident report: 0 when
+printed, 1 when printed but a chain does not verify. All: 2 on bad usage.
+'kubectl amber records --help' and 'kubectl amber incident --help' list their flags.
 `
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -63,6 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return verifyCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "records":
 		return recordsCommand(ctx, args[1:], stdout, stderr)
+	case "incident":
+		return incidentCommand(ctx, args[1:], stdin, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "kubectl amber: unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -235,21 +235,9 @@ func loadOnline(ctx context.Context, opts verifyOptions, ledgerName string) ([]g
 		return nil, nil, err
 	}
 
-	var keys ledger.Keys
-	if opts.publicKey != "" {
-		if keys, err = readPublicKey(opts.publicKey); err != nil {
-			return nil, nil, err
-		}
-	} else {
-		cm := &corev1.ConfigMap{}
-		if err := c.Get(ctx, client.ObjectKey{Namespace: opts.operatorNamespace, Name: audit.PublicKeyConfigMap}, cm); err != nil {
-			return nil, nil, fmt.Errorf("read the public key from configmap %s/%s (or give --public-key): %w", opts.operatorNamespace, audit.PublicKeyConfigMap, err)
-		}
-		public, err := audit.ParsePublicKey([]byte(cm.Data["amber.pub"]))
-		if err != nil {
-			return nil, nil, fmt.Errorf("configmap %s/%s: %w", opts.operatorNamespace, audit.PublicKeyConfigMap, err)
-		}
-		keys = ledger.NewKeys(public)
+	keys, err := publicKeys(ctx, c, opts.publicKey, opts.operatorNamespace)
+	if err != nil {
+		return nil, nil, err
 	}
 
 	list := &gdprv1alpha1.AuditEventList{}
@@ -257,4 +245,21 @@ func loadOnline(ctx context.Context, opts verifyOptions, ledgerName string) ([]g
 		return nil, nil, fmt.Errorf("list entries of ledger %s/%s: %w", namespace, ledgerName, err)
 	}
 	return list.Items, keys, nil
+}
+
+// publicKeys reads the keys checkpoints are verified with: from the PEM file path when given,
+// else from the ConfigMap the manager publishes its public key in, in operatorNamespace.
+func publicKeys(ctx context.Context, c client.Client, path, operatorNamespace string) (ledger.Keys, error) {
+	if path != "" {
+		return readPublicKey(path)
+	}
+	cm := &corev1.ConfigMap{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: audit.PublicKeyConfigMap}, cm); err != nil {
+		return nil, fmt.Errorf("read the public key from configmap %s/%s (or give --public-key): %w", operatorNamespace, audit.PublicKeyConfigMap, err)
+	}
+	public, err := audit.ParsePublicKey([]byte(cm.Data["amber.pub"]))
+	if err != nil {
+		return nil, fmt.Errorf("configmap %s/%s: %w", operatorNamespace, audit.PublicKeyConfigMap, err)
+	}
+	return ledger.NewKeys(public), nil
 }

@@ -95,7 +95,7 @@ func markdownVerification(b *strings.Builder, r Report) {
 	case len(v.Ledgers) == 0:
 		b.WriteString("**No ledger was read**: nothing below is backed by a verified chain.\n\n")
 	case v.AllVerified:
-		fmt.Fprintf(b, "**Every chain verified** (%s, with their signed checkpoints).\n\n", count(len(v.Ledgers), "ledger"))
+		fmt.Fprintf(b, "**Every chain verified**, signed checkpoints included (%s).\n\n", count(len(v.Ledgers), "ledger"))
 	default:
 		broken := 0
 		for _, l := range v.Ledgers {
