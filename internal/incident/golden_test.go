@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -124,5 +125,37 @@ func TestScriptHoldsEveryKind(t *testing.T) {
 		if l.Ledger == "payments" && (l.FirstBadSequence != 10 || l.Verified) {
 			t.Errorf("payments: first bad sequence %d, verified %v; want 10 (the deleted access denial), false", l.FirstBadSequence, l.Verified)
 		}
+	}
+}
+
+// The README shows an excerpt of the golden file; every line of it must still be there, so
+// that the README shows what the command prints.
+func TestREADMEExcerptIsFromTheGoldenFile(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	begin, end := strings.Index(text, "<!-- incident-excerpt:begin -->"), strings.Index(text, "<!-- incident-excerpt:end -->")
+	if begin < 0 || end < begin {
+		t.Fatal("README.md has no incident excerpt between <!-- incident-excerpt:begin --> and <!-- incident-excerpt:end -->")
+	}
+	golden, err := os.ReadFile(filepath.Join("testdata", "incident.markdown.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(golden), "\n")
+	shown := 0
+	for _, line := range strings.Split(text[begin:end], "\n")[1:] {
+		if line == "" || line == "…" || strings.HasPrefix(line, "```") {
+			continue
+		}
+		shown++
+		if !slices.Contains(lines, line) {
+			t.Errorf("the README's excerpt shows a line the golden file does not hold:\n%s", line)
+		}
+	}
+	if shown < 20 {
+		t.Errorf("the README's excerpt shows %d lines of the report, want at least 20", shown)
 	}
 }

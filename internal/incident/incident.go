@@ -349,19 +349,25 @@ func measureText(e *gdprv1alpha1.AuditEventSpec) string {
 		}
 		return "Pod replaced by a fresh pod of its revision"
 	case gdprv1alpha1.AuditPodQuarantined:
-		if reason == gdprv1alpha1.AuditReasonIsolated {
+		switch reason {
+		case gdprv1alpha1.AuditReasonRequested:
+			return "Quarantine of the pod requested"
+		case gdprv1alpha1.AuditReasonIsolated:
 			return "Pod taken out of service and kept for examination"
 		}
-		return "Quarantine of the pod requested"
+		return "Quarantine step on the pod"
 	case gdprv1alpha1.AuditPodDeleted:
 		return "Quarantined pod deleted"
 	case gdprv1alpha1.AuditRevisionRestored:
 		return "Workload rolled back to an earlier revision with its recorded digests"
 	case gdprv1alpha1.AuditBreakGlassEnded:
-		if reason == gdprv1alpha1.AuditReasonBreakGlassDeleted {
+		switch reason {
+		case gdprv1alpha1.AuditReasonExpired:
+			return "Break-glass window closed: it expired"
+		case gdprv1alpha1.AuditReasonBreakGlassDeleted:
 			return "Break-glass window closed: the BreakGlass was deleted"
 		}
-		return "Break-glass window closed: it expired"
+		return "Break-glass window closed"
 	case gdprv1alpha1.AuditAdmissionConfigTampered:
 		return "Admission configuration put back by Amber"
 	}
