@@ -165,7 +165,7 @@ func markdownDetection(b *strings.Builder, r Report) {
 	if d.Pod != "" {
 		where = "pod " + d.Pod + " of " + where
 	}
-	fmt.Fprintf(b, "- **First detection:** %s, %s on %s, entry %d: %s", formatTime(d.Time), what, where, d.Sequence, d.Message)
+	fmt.Fprintf(b, "- **First detection:** %s, %s on %s, entry %d: %s", formatTime(d.Time), what, where, d.Sequence, strings.TrimRight(d.Message, "."))
 	if d.Proof == ProofUntrusted {
 		b.WriteString(" (**Untrusted**: the entry is past the first bad entry of its chain)")
 	}
