@@ -25,7 +25,9 @@ limitations under the License.
 // the first bad sequence number and what is wrong with it. records prints every workload's
 // declared spec.processing beside the measures Amber proves from the cluster and the ledger,
 // with findings where they disagree, as Markdown, CSV, JSON or a fideslang manifest; with
-// --strict it exits 1 when there is a finding. Usage errors exit 2.
+// --strict it exits 1 when there is a finding. incident report verifies every chain in scope,
+// then drafts the Art. 33 timeline for the data-protection officer; it exits 1 when a chain
+// does not verify. Usage errors exit 2.
 package main
 
 import (
