@@ -263,7 +263,7 @@ func incidentInput(entries []gdprv1alpha1.AuditEvent, reports []ledger.Report, w
 	}
 	declared := make([]incident.Workload, 0, len(workloads))
 	for _, w := range workloads {
-		declared = append(declared, incident.Workload{Namespace: w.Namespace, Name: w.Name, Processing: w.Spec.Processing})
+		declared = append(declared, incident.Workload{Namespace: w.Namespace, Name: w.Name, UID: string(w.UID), Processing: w.Spec.Processing})
 	}
 	return verified, declared
 }

@@ -177,7 +177,7 @@ func TestIncidentInput(t *testing.T) {
 	}
 	processing := &gdprv1alpha1.Processing{Role: gdprv1alpha1.RoleController}
 	workloads := []gdprv1alpha1.GDPRWorkload{
-		{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "payments"}, Spec: gdprv1alpha1.GDPRWorkloadSpec{Processing: processing}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "payments", UID: "w-1"}, Spec: gdprv1alpha1.GDPRWorkloadSpec{Processing: processing}},
 		{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"}},
 	}
 	// Amber found web broken at 12:10; old's AuditLedger says Verified True (Amber has not
@@ -192,7 +192,7 @@ func TestIncidentInput(t *testing.T) {
 	if diff := cmp.Diff(wantLedgers, gotLedgers); diff != "" {
 		t.Errorf("ledgers (-want +got; a chain that verifies here has no BrokenSince whatever its AuditLedger says):\n%s", diff)
 	}
-	wantWorkloads := []incident.Workload{{Namespace: "shop", Name: "payments", Processing: processing}, {Namespace: "shop", Name: "web"}}
+	wantWorkloads := []incident.Workload{{Namespace: "shop", Name: "payments", UID: "w-1", Processing: processing}, {Namespace: "shop", Name: "web"}}
 	if diff := cmp.Diff(wantWorkloads, gotWorkloads); diff != "" {
 		t.Errorf("workloads (-want +got):\n%s", diff)
 	}

@@ -64,10 +64,11 @@ type Ledger struct {
 }
 
 // Workload is a GDPRWorkload that exists and what its record of processing declares; a nil
-// Processing declares nothing.
+// Processing declares nothing. UID tells it apart from an earlier workload of the same name,
+// whose entries its ledger also holds.
 type Workload struct {
-	Namespace, Name string
-	Processing      *gdprv1alpha1.Processing
+	Namespace, Name, UID string
+	Processing           *gdprv1alpha1.Processing
 }
 
 // FromVerified groups entries by ledger beside their verification reports (ledger.VerifyAll's
@@ -214,6 +215,10 @@ const (
 	// DeclarationUnknownWorkloadGone: the workload no longer exists (its ledger outlives
 	// it), so what it declared is unknown.
 	DeclarationUnknownWorkloadGone Declaration = "UnknownWorkloadGone"
+	// DeclarationUnknownEarlierWorkload: a workload of that name exists, but the window's
+	// detections or measures concern an earlier one of the same name (deleted and created
+	// again since, its ledger shared), whose declaration is unknown.
+	DeclarationUnknownEarlierWorkload Declaration = "UnknownEarlierWorkload"
 	// DeclarationNotRead: the workloads were not read (a report made from saved entries).
 	DeclarationNotRead Declaration = "NotRead"
 )
@@ -556,34 +561,56 @@ func Build(in Input) Report {
 		r.Detections = append(r.Detections, Count{Type: t, Count: counts[t]})
 	}
 
-	declared := map[ledgerKey]*gdprv1alpha1.Processing{}
-	exists := map[ledgerKey]bool{}
-	for _, w := range in.Workloads {
-		k := ledgerKey{w.Namespace, w.Name}
-		exists[k], declared[k] = true, w.Processing
+	existing := map[ledgerKey]*Workload{}
+	for i := range in.Workloads {
+		w := &in.Workloads[i]
+		existing[ledgerKey{w.Namespace, w.Name}] = w
+	}
+	// created is the sequence of the WorkloadCreated entry of each existing workload's own
+	// UID; entries before it belong to an earlier workload of that name.
+	created := map[ledgerKey]int64{}
+	for i := range ledgers {
+		l := &ledgers[i]
+		k := ledgerKey{l.Namespace, l.Name}
+		if l.Verification.Problem != nil && affected[k] != nil {
+			affected[k].Verified = false
+		}
+		w := existing[k]
+		if w == nil || w.UID == "" {
+			continue
+		}
+		for _, e := range l.Entries {
+			if e.Type == gdprv1alpha1.AuditWorkloadCreated && e.Subject.WorkloadUID == w.UID {
+				created[k] = e.Sequence
+			}
+		}
+	}
+	earlier := map[ledgerKey]bool{}
+	for _, ev := range r.Timeline {
+		k := ledgerKey{ev.Namespace, ev.Workload}
+		if (ev.Abnormal || ev.Measure) && ev.Proof != ProofVerification && ev.Sequence < created[k] {
+			earlier[k] = true
+		}
 	}
 	slices.SortFunc(order, func(a, b ledgerKey) int {
 		return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.name, b.name))
 	})
 	for _, k := range order {
 		w := affected[k]
-		for _, l := range ledgers {
-			if l.Namespace == k.namespace && l.Name == k.name && l.Verification.Problem != nil {
-				w.Verified = false
-			}
-		}
 		w.Pods = slices.Sorted(maps.Keys(pods[k]))
 		w.PodsTouched = len(w.Pods)
 		switch {
 		case !in.DeclarationsRead:
 			w.Declaration = DeclarationNotRead
-		case !exists[k]:
+		case existing[k] == nil:
 			w.Declaration = DeclarationUnknownWorkloadGone
-		case declared[k] == nil:
+		case earlier[k]:
+			w.Declaration = DeclarationUnknownEarlierWorkload
+		case existing[k].Processing == nil:
 			w.Declaration = DeclarationNone
 		default:
 			w.Declaration = DeclarationDeclared
-			fillDeclaration(w, declared[k])
+			fillDeclaration(w, existing[k].Processing)
 		}
 		for _, list := range []*[]string{&w.Pods, &w.Purposes, &w.DataCategories, &w.DataSubjects, &w.SpecialCategories} {
 			if *list == nil {

@@ -333,6 +333,36 @@ func TestWorkloadsAffected(t *testing.T) {
 				DataCategories: []string{}, DataSubjects: []string{}, SpecialCategories: []string{}, Pods: []string{}, Detections: 1, Measures: 1, Verified: true}},
 		},
 		{
+			name: "a workload created again after the incident does not lend the earlier one its declaration",
+			in: func() Input {
+				earlier := e(1, "07:00:00", gdprv1alpha1.AuditWorkloadCreated, "Created", "")
+				earlier.Subject.WorkloadUID = "uid-1"
+				again := e(4, "11:00:00", gdprv1alpha1.AuditWorkloadCreated, "Created", "")
+				again.Subject.WorkloadUID = "uid-2"
+				in := input(verified("payments", earlier, e(2, "09:10:00", gdprv1alpha1.AuditDriftDetected, "ImageChanged", "p1"),
+					e(3, "10:00:00", gdprv1alpha1.AuditWorkloadDeleted, "Deleted", ""), again))
+				in.Workloads[0].UID = "uid-2"
+				return in
+			}(),
+			want: []AffectedWorkload{{Namespace: "shop", Name: "payments", Declaration: DeclarationUnknownEarlierWorkload, Purposes: []string{},
+				DataCategories: []string{}, DataSubjects: []string{}, SpecialCategories: []string{}, PodsTouched: 1, Pods: []string{"p1"}, Detections: 1, Verified: true}},
+		},
+		{
+			name: "a workload's own entries after it was created again carry its declaration",
+			in: func() Input {
+				again := e(1, "08:00:00", gdprv1alpha1.AuditWorkloadCreated, "Created", "")
+				again.Subject.WorkloadUID = "uid-2"
+				in := input(verified("payments", again, e(2, "09:10:00", gdprv1alpha1.AuditAccessDenied, "Attach", "p2")))
+				in.Workloads[0].UID = "uid-2"
+				return in
+			}(),
+			want: []AffectedWorkload{{Namespace: "shop", Name: "payments", Declaration: DeclarationDeclared,
+				Purposes:          []string{"essential.fraud_detection", "essential.service.payment_processing"},
+				DataCategories:    []string{"user.contact.email", "user.device.ip_address", "user.financial.bank_account"},
+				DataSubjects:      []string{"customer", "prospect"},
+				SpecialCategories: []string{"Biometric"}, PodsTouched: 1, Pods: []string{"p2"}, Detections: 1, Verified: true}},
+		},
+		{
 			name: "a workload that declares no processing says so",
 			in: func() Input {
 				in := input(verified("batch", e(1, "09:10:00", gdprv1alpha1.AuditBreakGlassUsed, "Attach", "b1")))

@@ -211,6 +211,8 @@ func markdownWorkloads(b *strings.Builder, r Report) {
 			declaration = "**none declared** (spec.processing is empty)"
 		case DeclarationUnknownWorkloadGone:
 			declaration = "**unknown**: the workload no longer exists"
+		case DeclarationUnknownEarlierWorkload:
+			declaration = "**unknown**: the entries concern an earlier workload of this name, deleted and created again since"
 		case DeclarationNotRead:
 			declaration = "**unknown**: not read (report made from saved entries)"
 		}
