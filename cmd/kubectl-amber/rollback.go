@@ -135,9 +135,12 @@ func rollbackCommand(ctx context.Context, args []string, stdout, stderr io.Write
 // recordRolledBack creates the RolledBack event on the workload: events are what
 // 'kubectl describe' and 'kubectl events' show beside Amber's own.
 func recordRolledBack(ctx context.Context, c client.Client, w *gdprv1alpha1.GDPRWorkload, message string) error {
+	now := time.Now()
 	event := &eventsv1.Event{
-		ObjectMeta:          metav1.ObjectMeta{Namespace: w.Namespace, GenerateName: w.Name + "."},
-		EventTime:           metav1.NewMicroTime(time.Now()),
+		// Named as client-go's recorder names events: the API server refuses a generateName
+		// that ends in a dot.
+		ObjectMeta:          metav1.ObjectMeta{Namespace: w.Namespace, Name: fmt.Sprintf("%s.%x", w.Name, now.UnixNano())},
+		EventTime:           metav1.NewMicroTime(now),
 		ReportingController: "gdpr.amber.dev/kubectl-amber",
 		ReportingInstance:   rollback.FieldManager,
 		Action:              "Rollback",
