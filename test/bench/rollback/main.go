@@ -33,6 +33,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -64,6 +65,7 @@ func main() {
 	surge := flag.String("max-surge", "25%", "maxSurge of both sides (maxUnavailable is 0 on both)")
 	csvPath := flag.String("csv", "bench-rollback.csv", "file the samples of every round are written to")
 	timeout := flag.Duration("timeout", 10*time.Minute, "longest a rollout may take before the bench gives up")
+	flag.StringVar(&managerLog, "manager-log", "", "file the manager's log is kept in (default: a scratch file deleted at the end)")
 	flag.Parse()
 	if *pods < 1 || *rounds < 1 {
 		fmt.Fprintln(os.Stderr, "bench-rollback: -pods and -rounds must be at least 1")
@@ -75,6 +77,10 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// managerLog, when set, is where the manager's log goes, kept after the run: its "Creating
+// pod" and "Deleting pod" lines show where a rollout's time went.
+var managerLog string
 
 // The two sides.
 const (
@@ -177,7 +183,11 @@ func run(n, rounds int, maxSurge intstr.IntOrString, timeout time.Duration, csvP
 	if err != nil {
 		return err
 	}
-	manager, err := k8s.StartManager(managerBinary, filepath.Join(work, "manager.log"), append([]string{
+	logPath := managerLog
+	if logPath == "" {
+		logPath = filepath.Join(work, "manager.log")
+	}
+	manager, err := k8s.StartManager(managerBinary, logPath, append([]string{
 		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0", "--insecure-registries=" + reg.Host}, webhookArgs...)...)
 	if err != nil {
 		return err
@@ -381,7 +391,7 @@ func loadAverage() [3]string {
 }
 
 // summarize prints each side's p50, max and range over the rounds, and the ratios.
-func summarize(out *os.File, samples []sample) {
+func summarize(out io.Writer, samples []sample) {
 	took := func(side string) []time.Duration {
 		var d []time.Duration
 		for _, s := range samples {
