@@ -20,7 +20,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -109,66 +108,37 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 		byName[scope.pods.owned[i].Name] = &scope.pods.owned[i]
 	}
 
-	// The pods go in slow-start batches, as the ReplicaSet controller sends them: one pod,
-	// then two, four, … at once, a batch only after the one before succeeded. Written one
-	// after the other, each followed by its ledger entry, a rollout of 100 pods took 1.5 to
-	// 2 times a Deployment's (bench-rollback); a template the API server refuses still costs
-	// one refused pod, not a batch. The entries follow in plan order once a batch is back:
-	// a crash in between leaves pods without entries, which recordObservedPods recovers.
-	var deleting []*corev1.Pod
 	for _, name := range scope.pods.plan.Delete {
 		pod, ok := byName[name]
 		if !ok {
 			continue // created moments ago and not in the cache yet: the next reconcile sees it
 		}
 		log.Info("Deleting pod", "pod", klog.KObj(pod), "phase", scope.pods.plan.Phase)
-		deleting = append(deleting, pod)
-	}
-	// gone marks pods found deleted already, or replaced by another of the same name: none of
-	// ours to record.
-	gone := make([]bool, len(deleting))
-	deleted, deleteErr := slowStart(len(deleting), func(i int) error {
-		err := r.Delete(ctx, deleting[i], client.Preconditions{UID: &deleting[i].UID})
-		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
-			gone[i] = true
-			return nil
-		}
-		return err
-	})
-	for i, pod := range deleting {
-		if !deleted[i].done {
-			continue
-		}
-		if deleted[i].err != nil {
-			r.Recorder.Eventf(w, pod, corev1.EventTypeWarning, gdprv1alpha1.EventPodDeleteFailed, "DeletePod", "Deleting pod %s failed: %v", pod.Name, deleted[i].err)
-			continue
+		err := r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			r.Recorder.Eventf(w, pod, corev1.EventTypeWarning, gdprv1alpha1.EventPodDeleteFailed, "DeletePod", "Deleting pod %s failed: %v", pod.Name, err)
+			return fmt.Errorf("delete pod %s: %w", pod.Name, err)
 		}
 		r.expectations.deleted(key, pod.UID, scope.now)
 		scope.pods.pending = true
-		if gone[i] {
-			continue
+		if err == nil {
+			failpoint.Crash(failpoint.AfterPodDelete, w.Namespace, w.Name)
+			_, drifted := scope.drift.found[pod.UID]
+			reason := deletionReason(pod, scope.revisionID())
+			if drifted {
+				reason = gdprv1alpha1.AuditReasonDrifted
+			}
+			if err := r.recordPodDeleted(ctx, scope, pod, reason, false); err != nil {
+				return err
+			}
+			r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, gdprv1alpha1.EventPodDeleted, "DeletePod", "Deleted pod %s (%s)", pod.Name, reason)
+			if drifted {
+				replaced = append(replaced, pod)
+			}
 		}
-		failpoint.Crash(failpoint.AfterPodDelete, w.Namespace, w.Name)
-		_, drifted := scope.drift.found[pod.UID]
-		reason := deletionReason(pod, scope.revisionID())
-		if drifted {
-			reason = gdprv1alpha1.AuditReasonDrifted
-		}
-		if err := r.recordPodDeleted(ctx, scope, pod, reason, false); err != nil {
-			return err
-		}
-		r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, gdprv1alpha1.EventPodDeleted, "DeletePod", "Deleted pod %s (%s)", pod.Name, reason)
-		if drifted {
-			replaced = append(replaced, pod)
-		}
-	}
-	if deleteErr != nil {
-		return fmt.Errorf("delete pod: %w", deleteErr)
 	}
 
 	scope.drift.replacedBy = map[string]string{}
-	creating := make([]*corev1.Pod, 0, scope.pods.plan.Create)
-	replacing := make([]string, 0, scope.pods.plan.Create)
 	for range scope.pods.plan.Create {
 		pod, err := newPod(w, scope.pin.run, r.residencyKeys())
 		if err != nil {
@@ -180,22 +150,10 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 				pod.Annotations = map[string]string{}
 			}
 			pod.Annotations[ReplacesAnnotation] = old
-			scope.drift.replacedBy[old] = "" // taken: named once the pod exists
 		}
 		log.Info("Creating pod", "revision", scope.revisionID(), "phase", scope.pods.plan.Phase)
-		creating = append(creating, pod)
-		replacing = append(replacing, old)
-	}
-	created, createErr := slowStart(len(creating), func(i int) error {
-		return r.Create(ctx, creating[i], client.FieldOwner(fieldOwner))
-	})
-	for i, pod := range creating {
-		old := replacing[i]
-		if !created[i].done || created[i].err != nil {
-			if old != "" {
-				delete(scope.drift.replacedBy, old)
-			}
-			continue
+		if err := r.Create(ctx, pod, client.FieldOwner(fieldOwner)); err != nil {
+			return r.podCreateFailed(scope, err)
 		}
 		failpoint.Crash(failpoint.AfterPodCreate, w.Namespace, w.Name)
 		// What the API server admitted, its mutating admission included, is the baseline
@@ -212,46 +170,12 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 			return err
 		}
 	}
-	if createErr != nil {
-		return r.podCreateFailed(scope, createErr)
-	}
 	for _, pod := range replaced {
 		if err := r.recordReplaced(ctx, scope, pod); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// attempt is what became of one write of a slow-start batch: done once it was sent.
-type attempt struct {
-	done bool
-	err  error
-}
-
-// slowStart calls write for 0..n-1 in batches of 1, 2, 4, … run at once, stopping after the
-// first batch in which a write failed; it returns what became of each and the first error,
-// by index.
-func slowStart(n int, write func(i int) error) ([]attempt, error) {
-	attempts := make([]attempt, n)
-	for start, size := 0, 1; start < n; start, size = start+size, size*2 {
-		end := min(start+size, n)
-		var wg sync.WaitGroup
-		for i := start; i < end; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				attempts[i] = attempt{done: true, err: write(i)}
-			}()
-		}
-		wg.Wait()
-		for i := start; i < end; i++ {
-			if attempts[i].err != nil {
-				return attempts, attempts[i].err
-			}
-		}
-	}
-	return attempts, nil
 }
 
 // podCreateFailed classifies a refused pod: one the API server finds invalid will be refused
