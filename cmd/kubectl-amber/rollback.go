@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/revision"
 	"github.com/amber-gdpr/amber/internal/rollback"
 )
 
@@ -46,7 +47,9 @@ gdpr.amber.dev/rollback-to annotation naming the revision (which is what tells t
 revisions of one template apart when a refresh found a tag moved). Amber then replaces the
 pods surge-first within spec.strategy and records RevisionRestored with reason Rollback.
 
-The write is a patch that fails if the workload changed since it was read. When the
+The write is a patch that fails if the workload changed since it was read; when only
+Amber's status writes got in between (the spec's generation and the revision chosen are
+unchanged), it is tried again, up to 5 times. When the
 workload's spec is managed by a GitOps tool (Argo CD, Flux, …, as its managed fields tell),
 a warning says that the tool will undo the rollback: revert the commit in Git instead.
 
@@ -56,6 +59,9 @@ read.
 
 Flags:
 `
+
+// maxRollbackAttempts bounds the patches tried while only Amber's status writes get in between.
+const maxRollbackAttempts = 5
 
 func rollbackCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("kubectl amber rollback", pflag.ContinueOnError)
@@ -88,31 +94,52 @@ func rollbackCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "kubectl amber rollback: %v\n", err)
 		return 2
 	}
-	w, revisions, err := readRevisions(ctx, c, namespace, fs.Arg(0))
-	if err != nil {
-		fmt.Fprintf(stderr, "kubectl amber rollback: %v\n", err)
-		return 2
-	}
-	target, err := rollback.Target(revisions, w.Status.UpdateRevision, *toRevision)
-	if err != nil {
-		fmt.Fprintf(stderr, "kubectl amber rollback: GDPRWorkload %s/%s: %v\n", namespace, w.Name, err)
-		return 1
-	}
-	if managers := rollback.GitOpsManagers(w.ManagedFields); len(managers) > 0 {
-		fmt.Fprintln(stderr, rollback.GitOpsWarning(namespace, w.Name, managers))
-	}
-
-	restored := rollback.Apply(w, target)
 	opts := []client.PatchOption{client.FieldOwner(rollback.FieldManager)}
 	if *dryRun {
 		opts = append(opts, client.DryRunAll)
 	}
+	var (
+		w, restored *gdprv1alpha1.GDPRWorkload
+		target      revision.Revision
+		generation  int64
+		warned      bool
+	)
 	// The resourceVersion in the patch makes it fail when the workload changed since it was
 	// read: the revision chosen from what was read would roll back what someone just wrote.
-	err = c.Patch(ctx, restored, client.MergeFromWithOptions(w, client.MergeFromWithOptimisticLock{}), opts...)
+	// Amber's own status writes change the resourceVersion too, often while pods roll out:
+	// a conflict with the same generation of the spec (and the same revision chosen) is
+	// theirs, and the rollback is tried again on what it reads then.
+	for attempt := 1; ; attempt++ {
+		var revisions []revision.Revision
+		w, revisions, err = readRevisions(ctx, c, namespace, fs.Arg(0))
+		if err != nil {
+			fmt.Fprintf(stderr, "kubectl amber rollback: %v\n", err)
+			return 2
+		}
+		chosen, err := rollback.Target(revisions, w.Status.UpdateRevision, *toRevision)
+		if err != nil {
+			fmt.Fprintf(stderr, "kubectl amber rollback: GDPRWorkload %s/%s: %v\n", namespace, w.Name, err)
+			return 1
+		}
+		if attempt > 1 && (w.Generation != generation || chosen.ID != target.ID) {
+			fmt.Fprintf(stderr, "kubectl amber rollback: GDPRWorkload %s/%s changed while it was being rolled back; nothing was written: look at 'kubectl amber history %s' and run the rollback again\n", namespace, w.Name, w.Name)
+			return 1
+		}
+		target, generation = chosen, w.Generation
+		if managers := rollback.GitOpsManagers(w.ManagedFields); len(managers) > 0 && !warned {
+			fmt.Fprintln(stderr, rollback.GitOpsWarning(namespace, w.Name, managers))
+			warned = true
+		}
+		restored = rollback.Apply(w, target)
+		err = c.Patch(ctx, restored, client.MergeFromWithOptions(w, client.MergeFromWithOptimisticLock{}), opts...)
+		if apierrors.IsConflict(err) && attempt < maxRollbackAttempts {
+			continue
+		}
+		break
+	}
 	switch {
 	case apierrors.IsConflict(err):
-		fmt.Fprintf(stderr, "kubectl amber rollback: GDPRWorkload %s/%s changed while it was being rolled back; nothing was written: look at 'kubectl amber history %s' and run the rollback again\n", namespace, w.Name, w.Name)
+		fmt.Fprintf(stderr, "kubectl amber rollback: GDPRWorkload %s/%s kept changing while it was being rolled back (%d attempts); nothing was written: run the rollback again\n", namespace, w.Name, maxRollbackAttempts)
 		return 1
 	case err != nil:
 		fmt.Fprintf(stderr, "kubectl amber rollback: write GDPRWorkload %s/%s: %v\n", namespace, w.Name, err)
