@@ -60,6 +60,10 @@ read.
 Flags:
 `
 
+// beforePatch, set by tests only, runs before each attempt's patch: a test changes the
+// workload there, as Amber's status writes or another person would between read and write.
+var beforePatch func(attempt int)
+
 // maxRollbackAttempts bounds the patches tried while only Amber's status writes get in between.
 const maxRollbackAttempts = 5
 
@@ -131,6 +135,9 @@ func rollbackCommand(ctx context.Context, args []string, stdout, stderr io.Write
 			warned = true
 		}
 		restored = rollback.Apply(w, target)
+		if beforePatch != nil {
+			beforePatch(attempt)
+		}
 		err = c.Patch(ctx, restored, client.MergeFromWithOptions(w, client.MergeFromWithOptimisticLock{}), opts...)
 		if apierrors.IsConflict(err) && attempt < maxRollbackAttempts {
 			continue
