@@ -84,6 +84,12 @@ bench-drift: manifests cluster ## Measure drift repair against the ReplicaSet co
 	export KUBECONFIG="$$(hack/cluster.sh kubeconfig)"; \
 	AMBER_KUBECTL="$(CONTROLPLANE_BIN)/kubectl" go run ./test/bench/drift $(BENCH_DRIFT_ARGS)
 
+.PHONY: bench-rollback
+bench-rollback: manifests cluster ## Measure `kubectl amber rollback` of a GDPRWorkload of 100 pods against `kubectl rollout undo` of a Deployment of 100 pods on `make cluster`, same surge (25%, maxUnavailable 0), 3 interleaved rounds (BENCH_ROLLBACK_ARGS for more).
+	@hack/demo.sh stop-manager
+	export KUBECONFIG="$$(hack/cluster.sh kubeconfig)"; \
+	AMBER_KUBECTL="$(CONTROLPLANE_BIN)/kubectl" go run ./test/bench/rollback -csv test/bench/results/rollback-100.csv $(BENCH_ROLLBACK_ARGS)
+
 ##@ Build
 
 .PHONY: build

@@ -69,6 +69,19 @@ func specWriter(w *gdprv1alpha1.GDPRWorkload, first bool) string {
 	return found.Manager
 }
 
+// annotationWriter names the field manager that owns the workload's annotation key, from its
+// managed fields ("" when none does).
+func annotationWriter(w *gdprv1alpha1.GDPRWorkload, key string) string {
+	field := []byte(`"f:` + key + `"`)
+	for i := range w.ManagedFields {
+		m := &w.ManagedFields[i]
+		if m.Subresource == "" && m.FieldsV1 != nil && bytes.Contains(m.FieldsV1.GetRawBytes(), field) {
+			return m.Manager
+		}
+	}
+	return ""
+}
+
 // recordWorkload records the workload's creation, or a new generation of its spec.
 func (r *GDPRWorkloadReconciler) recordWorkload(ctx context.Context, scope *workloadScope) error {
 	w := scope.workload

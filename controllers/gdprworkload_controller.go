@@ -271,6 +271,13 @@ func (r *GDPRWorkloadReconciler) forgetWorkload(key types.NamespacedName, uid ty
 	}
 }
 
+// rollbackAsked passes a workload update whose gdpr.amber.dev/rollback-to annotation changed.
+func rollbackAsked() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return e.ObjectOld.GetAnnotations()[gdprv1alpha1.RollbackToAnnotation] != e.ObjectNew.GetAnnotations()[gdprv1alpha1.RollbackToAnnotation]
+	}}
+}
+
 // workloadIndex indexes cached pods and ControllerRevisions by the workload label's value.
 // Listing by label alone would match every cached object against the selector: with
 // thousands of pods that was most of the manager's CPU.
@@ -345,7 +352,9 @@ func (r *GDPRWorkloadReconciler) setupWithManager(mgr ctrl.Manager, do reconcile
 		b = b.WatchesRawSource(source.Channel(r.Admission.workloadEvents(), &handler.EnqueueRequestForObject{}))
 	}
 	return b.
-		For(&gdprv1alpha1.GDPRWorkload{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// The rollback annotation is metadata, which moves no generation: `kubectl amber
+		// rollback` to another revision of the same template changes nothing else.
+		For(&gdprv1alpha1.GDPRWorkload{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, rollbackAsked()))).
 		Watches(&corev1.Pod{}, podEventHandler{
 			EventHandler: handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &gdprv1alpha1.GDPRWorkload{}, handler.OnlyControllerOwner()),
 			expectations: r.expectations,

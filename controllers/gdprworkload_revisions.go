@@ -54,10 +54,16 @@ func (r *GDPRWorkloadReconciler) pinRevision(ctx context.Context, scope *workloa
 		AllowedRegistries:  w.Spec.ImagePolicy.AllowedRegistries,
 		CurrentRevision:    w.Status.CurrentRevision,
 		PodsAtTemplateHash: podsAtRevision(scope.pods.owned, scope.templateHash),
+		RollbackTo:         w.Annotations[gdprv1alpha1.RollbackToAnnotation],
 		Now:                scope.now,
 	}
 	if w.Spec.ImagePolicy.RefreshInterval != nil {
 		facts.RefreshInterval = w.Spec.ImagePolicy.RefreshInterval.Duration
+	}
+	if _, asked := revision.RollbackTarget(facts); facts.RollbackTo != "" && !asked {
+		if err := r.dropMootRollback(ctx, w); err != nil {
+			return err
+		}
 	}
 	var resolution *revision.Resolution
 	if revision.NeedsResolution(facts) {
@@ -92,6 +98,19 @@ func (r *GDPRWorkloadReconciler) pinRevision(ctx context.Context, scope *workloa
 		}
 	}
 	return r.runRevision(ctx, scope, choice.Revision)
+}
+
+// dropMootRollback removes a rollback annotation whose revision is not of the template any
+// more (the template changed since, or the revision was pruned): left in place it would pin
+// the workload again, refreshes stopped, should the template ever return to that content.
+// The resourceVersion makes sure the annotation removed is the one read.
+func (r *GDPRWorkloadReconciler) dropMootRollback(ctx context.Context, w *gdprv1alpha1.GDPRWorkload) error {
+	base := w.DeepCopy()
+	delete(w.Annotations, gdprv1alpha1.RollbackToAnnotation)
+	if err := r.Patch(ctx, w, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("remove the moot %s annotation: %w", gdprv1alpha1.RollbackToAnnotation, err)
+	}
+	return nil
 }
 
 // podsAtRevision reports whether one of pods carries revision id.
@@ -298,6 +317,11 @@ func (r *GDPRWorkloadReconciler) recordRevision(ctx context.Context, scope *work
 	switch {
 	case rev.Restored():
 		entry.Type, entry.Reason = gdprv1alpha1.AuditRevisionRestored, string(gdprv1alpha1.AuditReasonRollback)
+		if w.Annotations[gdprv1alpha1.RollbackToAnnotation] == rev.ID {
+			// Asked for by name, not by a template change, which the spec's entries would
+			// attribute: who set the annotation is who rolled back.
+			entry.Actor = r.Actors.Record(annotationWriter(w, gdprv1alpha1.RollbackToAnnotation))
+		}
 		event = gdprv1alpha1.EventRevisionRestored
 		message = fmt.Sprintf("Revision %s restored as #%d with the digests recorded when it was pinned: %s", rev.ID, rev.Number, describePins(rev.Pins))
 	case rev.ID != rev.TemplateHash:

@@ -40,6 +40,18 @@ const (
 	// LedgerFinalizer keeps a deleted workload until Amber has deleted its pods and recorded
 	// the deletion as the last entry of its audit ledger.
 	LedgerFinalizer = "gdpr.amber.dev/audit-ledger"
+
+	// RollbackToAnnotation, on a GDPRWorkload, names the revision (its ID, the value of the
+	// pods' revision label) that `kubectl amber rollback` asked for. Writing a revision's
+	// template back is enough to run it again, unless another revision of the same template
+	// exists (a refresh found a tag moved and pinned the new digests as a revision of their
+	// own): then the template alone cannot say which, and this annotation does. Amber honours
+	// it only while the named revision's template hash equals the current template's: a later
+	// change of the template makes it moot, and it can be left in place. While it is
+	// honoured, a refresh of the tags (spec.imagePolicy.refreshInterval) does not move the
+	// workload off the named revision; remove the annotation to let refreshes pick up moved
+	// tags again.
+	RollbackToAnnotation = "gdpr.amber.dev/rollback-to"
 )
 
 // Bounds on a workload's pod template, far above what any pod needs. The API server estimates

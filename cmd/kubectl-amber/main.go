@@ -19,6 +19,8 @@ limitations under the License.
 //	kubectl amber verify -f events.json --public-key amber.pub   verify a saved ledger offline
 //	kubectl amber verify -n NAMESPACE LEDGER                     verify a ledger in the cluster
 //	kubectl amber records [-n NAMESPACE] [-o FORMAT] [--strict]  print the record of processing (GDPR Art. 30)
+//	kubectl amber history WORKLOAD [-n NAMESPACE] [-o json]       list a workload's revisions
+//	kubectl amber rollback WORKLOAD [--to-revision N] [--dry-run] return it to an earlier revision
 //	kubectl amber incident report [--since T] [-n NS | -A]       draft the Art. 33 timeline of an incident
 //
 // verify exits 0 only when every chain and its signed checkpoints verify; otherwise 1, with
@@ -47,14 +49,21 @@ const usage = `Usage:
   kubectl amber records [-n NAMESPACE] [--since 30d] [-o markdown|csv|json|fides] [--strict]
                                                        print the record of processing activities (GDPR Art. 30)
                                                        of every workload, its declaration beside what Amber proves
+  kubectl amber history WORKLOAD [-n NAMESPACE] [-o table|json]
+                                                       list a workload's revisions: pinned digests, profile, when
+                                                       each ran and who changed the template to it
+  kubectl amber rollback WORKLOAD [--to-revision N] [-n NAMESPACE] [--dry-run]
+                                                       return a workload to an earlier revision (default: the
+                                                       previous one) with the digests recorded when it was pinned
   kubectl amber incident report [--since T] [--until T] [-n NAMESPACE | -A] [--workload W] [-o markdown|json]
                                                        draft, from the verified ledgers, the timeline of an incident
                                                        for a breach notification (GDPR Art. 33)
 
 Exit status: verify: 0 when every chain and its signed checkpoints verify, 1 when one does not.
-records: 0 when printed, 1 with --strict when the record holds findings. incident report: 0 when
-printed, 1 when printed but a chain does not verify. All: 2 on bad usage.
-'kubectl amber records --help' and 'kubectl amber incident --help' list their flags.
+records: 0 when printed, 1 with --strict when the record holds findings. history: 0 when
+printed. rollback: 0 when rolled back, 1 when there is nothing to roll back to or the write
+failed. incident report: 0 when printed, 1 when printed but a chain does not verify. All: 2 on
+bad usage. 'kubectl amber COMMAND --help' lists a command's flags.
 `
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -70,6 +79,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return verifyCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "records":
 		return recordsCommand(ctx, args[1:], stdout, stderr)
+	case "history":
+		return historyCommand(ctx, args[1:], stdout, stderr)
+	case "rollback":
+		return rollbackCommand(ctx, args[1:], stdout, stderr)
 	case "incident":
 		return incidentCommand(ctx, args[1:], stdin, stdout, stderr)
 	default:

@@ -40,6 +40,10 @@ type Facts struct {
 	// PodsAtTemplateHash is true when a pod of the workload carries the template hash as its
 	// revision.
 	PodsAtTemplateHash bool
+	// RollbackTo is the gdpr.amber.dev/rollback-to annotation: the ID of the revision a
+	// rollback asked for, "" when none. It is honoured only while that revision is of the
+	// current template (RollbackTarget).
+	RollbackTo string
 	// Now is the reconcile's time.
 	Now time.Time
 }
@@ -94,6 +98,9 @@ type Choice struct {
 // NeedsResolution reports whether the template's images must be resolved by the registries:
 // when no revision of the template is recorded, or when its refresh is due.
 func NeedsResolution(f Facts) bool {
+	if _, asked := RollbackTarget(f); asked {
+		return false // what a rollback asked for runs as recorded
+	}
 	latest, found := Latest(f.Revisions, f.TemplateHash)
 	return !found || RefreshDue(latest, f.RefreshInterval, f.Now)
 }
@@ -102,7 +109,14 @@ func NeedsResolution(f Facts) bool {
 // the digests it was pinned to (a rollback restores exactly what ran); a new revision is made
 // once every image is pinned; until then the pods are held. res is nil when NeedsResolution
 // said no resolution is needed.
+//
+// A revision a rollback asked for (Facts.RollbackTo) runs while it is of the template, with
+// no refresh: two revisions of one template differ only by digests (a tag moved), and the
+// person who rolled back chose the older bytes on purpose.
 func Choose(f Facts, res *Resolution) Choice {
+	if asked, ok := RollbackTarget(f); ok {
+		return runAllowed(f, asked)
+	}
 	latest, found := Latest(f.Revisions, f.TemplateHash)
 	if res == nil {
 		choice := runAllowed(f, latest)
@@ -146,6 +160,17 @@ func Choose(f Facts, res *Resolution) Choice {
 		return Choice{Action: Run, Revision: existing}
 	}
 	return Choice{Action: Create, ID: id, Pins: res.Pins, RecheckAfter: f.RefreshInterval}
+}
+
+// RollbackTarget is the revision Facts.RollbackTo names, when it is recorded and of the
+// current template. A template changed since the rollback makes the annotation moot: the
+// template then says what runs, as it did before the rollback.
+func RollbackTarget(f Facts) (Revision, bool) {
+	if f.RollbackTo == "" {
+		return Revision{}, false
+	}
+	rev, ok := Find(f.Revisions, f.RollbackTo)
+	return rev, ok && rev.TemplateHash == f.TemplateHash
 }
 
 // NeedsRestore reports whether running rev takes restoring it: it is not the newest of the

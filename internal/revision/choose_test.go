@@ -127,6 +127,36 @@ func TestChoose(t *testing.T) {
 			want: Choice{Action: Run, Revision: Revision{ID: "tpl", TemplateHash: "tpl", Number: 1, Pins: pinsA}},
 		},
 		{
+			name: "a rollback to an earlier revision of the same template runs it as recorded, though the newer one is the template's latest",
+			facts: Facts{Revisions: []Revision{{ID: "tpl", TemplateHash: "tpl", Number: 1, Pins: pinsA},
+				{ID: ID("tpl", pinsB, false), TemplateHash: "tpl", Number: 2, Pins: pinsB, CheckedAt: now}},
+				TemplateHash: "tpl", RollbackTo: "tpl"},
+			want: Choice{Action: Run, Revision: Revision{ID: "tpl", TemplateHash: "tpl", Number: 1, Pins: pinsA}},
+		},
+		{
+			name: "a rollback's revision is not moved off by a refresh that is due, and asks for no recheck",
+			facts: Facts{Revisions: []Revision{{ID: "tpl", TemplateHash: "tpl", Number: 1, Pins: pinsA, CheckedAt: now.Add(-2 * time.Hour)},
+				{ID: ID("tpl", pinsB, false), TemplateHash: "tpl", Number: 2, Pins: pinsB, CheckedAt: now}},
+				TemplateHash: "tpl", RefreshInterval: time.Hour, RollbackTo: "tpl"},
+			want: Choice{Action: Run, Revision: Revision{ID: "tpl", TemplateHash: "tpl", Number: 1, Pins: pinsA}},
+		},
+		{
+			name:  "a rollback's revision of another template is moot once the template changed: the template's revision runs",
+			facts: Facts{Revisions: []Revision{older, fresh}, TemplateHash: "tpl", RollbackTo: "old"},
+			want:  Choice{Action: Run, Revision: fresh},
+		},
+		{
+			name:  "a rollback naming a revision no longer recorded is moot: the template's revision runs",
+			facts: Facts{Revisions: []Revision{fresh}, TemplateHash: "tpl", RollbackTo: "pruned"},
+			want:  Choice{Action: Run, Revision: fresh},
+		},
+		{
+			name:   "a rollback's revision outside narrowed allowed registries is held like any other",
+			facts:  Facts{Revisions: []Revision{elsewhere}, TemplateHash: "old", RollbackTo: "old", AllowedRegistries: []string{"r.example"}},
+			want:   Choice{Action: Hold},
+			blocks: pin.RegistryNotAllowed,
+		},
+		{
 			name:  "the first revision of a template is named by its hash",
 			facts: Facts{Revisions: []Revision{older}, TemplateHash: "tpl"},
 			res:   &Resolution{Pins: pinsA},
