@@ -249,7 +249,22 @@ func main() {
 		log.Error(err, "Unable to learn the manager's own user name")
 		os.Exit(1)
 	}
-	controllers.SetupPodAdmission(mgr, writer, audit.Actors{Mode: actors, Key: keys.Pseudonym}, managerUsername)
+	if err := controllers.SetupPodAdmission(mgr, writer, audit.Actors{Mode: actors, Key: keys.Pseudonym}, managerUsername); err != nil {
+		log.Error(err, "Unable to set up the pod webhook")
+		os.Exit(1)
+	}
+	// Incident response (issue 13): BreakGlasses admitted (defaulted, name reuse refused,
+	// granted in the ledger) and their windows kept.
+	controllers.SetupBreakGlassAdmission(mgr, writer, audit.Actors{Mode: actors, Key: keys.Pseudonym})
+	if err := (&controllers.BreakGlassReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Ledger:    writer,
+		Recorder:  mgr.GetEventRecorder("amber"),
+	}).SetupWithManager(mgr); err != nil {
+		log.Error(err, "Unable to set up controller", "controller", "BreakGlass")
+		os.Exit(1)
+	}
 	if exportPath != "" {
 		if err := audit.AddExporter(mgr, exportPath); err != nil {
 			log.Error(err, "Unable to set up the ledger export", "path", exportPath)
