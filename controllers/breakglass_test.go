@@ -278,4 +278,3 @@ func onePodWorkload(ctx context.Context, ns, name string) *gdprv1alpha1.GDPRWork
 	eventuallyReady(ctx, w, 1)
 	return w
 }
-
