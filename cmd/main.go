@@ -249,10 +249,7 @@ func main() {
 		log.Error(err, "Unable to learn the manager's own user name")
 		os.Exit(1)
 	}
-	if err := controllers.SetupPodAdmission(mgr, writer, audit.Actors{Mode: actors, Key: keys.Pseudonym}, managerUsername); err != nil {
-		log.Error(err, "Unable to set up the pod webhook")
-		os.Exit(1)
-	}
+	controllers.SetupPodAdmission(mgr, writer, audit.Actors{Mode: actors, Key: keys.Pseudonym}, managerUsername)
 	// Incident response (issue 13): BreakGlasses admitted (defaulted, name reuse refused,
 	// granted in the ledger) and their windows kept.
 	controllers.SetupBreakGlassAdmission(mgr, writer, audit.Actors{Mode: actors, Key: keys.Pseudonym})

@@ -79,12 +79,9 @@ type PodAdmission struct {
 // +kubebuilder:rbac:groups=gdpr.amber.dev,resources=breakglasses/status,verbs=get;update;patch
 
 // SetupPodAdmission registers the pod webhook on the manager's webhook server, at
-// admission.PodsPath, and the cache index of BreakGlasses it reads. The webhook
-// configuration that sends requests there is installed separately (admission.Desired).
-func SetupPodAdmission(mgr ctrl.Manager, ledger *audit.Writer, actors audit.Actors, managerUsername string) error {
-	if err := indexBreakGlasses(mgr); err != nil {
-		return err
-	}
+// admission.PodsPath. The webhook configuration that sends requests there is installed
+// separately (admission.Desired).
+func SetupPodAdmission(mgr ctrl.Manager, ledger *audit.Writer, actors audit.Actors, managerUsername string) {
 	mgr.GetWebhookServer().Register(admission.PodsPath, &webhook.Admission{Handler: &PodAdmission{
 		Client:          mgr.GetClient(),
 		APIReader:       mgr.GetAPIReader(),
@@ -95,7 +92,6 @@ func SetupPodAdmission(mgr ctrl.Manager, ledger *audit.Writer, actors audit.Acto
 		Scheme:          mgr.GetScheme(),
 		Writer:          mgr.GetClient(),
 	}})
-	return nil
 }
 
 // ManagerUsername asks the API server who the manager is (a SelfSubjectReview): the
@@ -255,15 +251,13 @@ func (h *PodAdmission) gather(ctx context.Context, req webhookadmission.Request)
 	return f, nil
 }
 
-// gatherBreakGlasses reads the BreakGlasses of the pod's workload: from the cache by the
-// spec.workload index, or, when from is the API reader, from the API server.
+// gatherBreakGlasses reads the BreakGlasses of the pod's workload, from the cache or, on a
+// refusal the cache may be behind on, from the API server. They are listed by namespace
+// (the cache's own index) and filtered here: a namespace holds few, and any client, cached or
+// not, can answer that.
 func (h *PodAdmission) gatherBreakGlasses(ctx context.Context, f *podFacts, from client.Reader) error {
 	var list gdprv1alpha1.BreakGlassList
-	opts := []client.ListOption{client.InNamespace(f.workload.Namespace)}
-	if from == h.Client {
-		opts = append(opts, client.MatchingFields{breakGlassWorkloadIndex: f.workload.Name})
-	}
-	if err := from.List(ctx, &list, opts...); err != nil {
+	if err := from.List(ctx, &list, client.InNamespace(f.workload.Namespace)); err != nil {
 		return fmt.Errorf("list the BreakGlasses of namespace %s: %w", f.workload.Namespace, err)
 	}
 	f.BreakGlasses = f.BreakGlasses[:0]

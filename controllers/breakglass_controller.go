@@ -82,9 +82,8 @@ func (r *BreakGlassReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
-// breakGlassWorkloadIndex indexes BreakGlasses by spec.workload: pod admission gathers
-// those of a pod's workload from the cache on every exec, attach, port-forward and debug,
-// and the controller finds those a deleted pod may concern.
+// breakGlassWorkloadIndex indexes BreakGlasses by spec.workload: the controller finds those
+// a deleted pod may concern on every pod deletion.
 const breakGlassWorkloadIndex = "spec.workload"
 
 var (
@@ -92,8 +91,7 @@ var (
 	indexed   = map[ctrl.Manager]bool{}
 )
 
-// indexBreakGlasses registers breakGlassWorkloadIndex once per manager: pod admission and the
-// controller both need it, and either may be set up without the other.
+// indexBreakGlasses registers breakGlassWorkloadIndex once per manager.
 func indexBreakGlasses(mgr ctrl.Manager) error {
 	indexedMu.Lock()
 	defer indexedMu.Unlock()

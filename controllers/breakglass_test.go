@@ -18,6 +18,8 @@ package controllers
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -26,9 +28,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/breakglass"
@@ -267,6 +271,43 @@ var _ = Describe("BreakGlass", func() {
 		By("after it, the pod is replaced as drifted")
 		untilClosed(bg)
 		expectReplaced(ctx, w, pod, "EphemeralContainerAdded", 1)
+	})
+})
+
+var _ = Describe("config/samples/incident-response", func() {
+	It("lets the incident-response group, and nobody else, ask for a BreakGlass", func(ctx SpecContext) {
+		ns := governedNamespace(ctx)
+		for _, file := range []string{"role.yaml", "rolebinding.yaml"} {
+			raw, err := os.ReadFile(filepath.Join("..", "config", "samples", "incident-response", file))
+			Expect(err).NotTo(HaveOccurred())
+			u := &unstructured.Unstructured{}
+			Expect(sigsyaml.Unmarshal(raw, &u.Object)).To(Succeed(), file)
+			u.SetNamespace(ns)
+			Expect(k8sClient.Create(ctx, u)).To(Succeed(), file)
+		}
+		w := onePodWorkload(ctx, ns, "support")
+		pod := activePods(ctx, w)[0]
+		// Without system:masters: RBAC decides, as it would for a person.
+		as := func(user string, groups ...string) asUser {
+			c := rest.CopyConfig(cfg)
+			c.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: groups}
+			cl, err := client.New(c, client.Options{Scheme: scheme})
+			Expect(err).NotTo(HaveOccurred())
+			cs, err := kubernetes.NewForConfig(c)
+			Expect(err).NotTo(HaveOccurred())
+			return asUser{client: cl, rest: cs.CoreV1().RESTClient()}
+		}
+		responder, developer := as("ivy", "incident-response"), as("mallory", "developers")
+
+		err := developer.client.Create(ctx, newBreakGlass(ns, "inc-dev", "support", time.Hour, gdprv1alpha1.BreakGlassExec))
+		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+		Expect(err.Error()).NotTo(ContainSubstring("admission webhook"), "RBAC refuses before admission")
+
+		bg := newBreakGlass(ns, "inc-ivy", "support", time.Hour, gdprv1alpha1.BreakGlassExec)
+		Expect(responder.client.Create(ctx, bg)).To(Succeed())
+		Expect(bg.Spec.Users).To(Equal([]string{"ivy"}))
+		Expect(connectTo(ctx, responder.rest, &pod, "exec", &corev1.PodExecOptions{Container: "app", Command: []string{"ls"}, Stdout: true})).To(notRefusedByAdmission())
+		Expect(responder.client.Delete(ctx, bg)).To(Succeed())
 	})
 })
 

@@ -243,7 +243,7 @@ var _ = BeforeSuite(func() {
 	managerUsername, err = ManagerUsername(context.Background(), mgr.GetClient())
 	Expect(err).NotTo(HaveOccurred())
 	Expect(managerUsername).To(Equal("amber-manager"))
-	Expect(SetupPodAdmission(mgr, writer, actors, managerUsername)).To(Succeed())
+	SetupPodAdmission(mgr, writer, actors, managerUsername)
 	SetupBreakGlassAdmission(mgr, writer, actors)
 	Expect((&BreakGlassReconciler{
 		Client:    mgr.GetClient(),

@@ -19,6 +19,7 @@ limitations under the License.
 //	kubectl amber verify -f events.json --public-key amber.pub   verify a saved ledger offline
 //	kubectl amber verify -n NAMESPACE LEDGER                     verify a ledger in the cluster
 //	kubectl amber records [-n NAMESPACE] [-o FORMAT] [--strict]  print the record of processing (GDPR Art. 30)
+//	kubectl amber breakglass WORKLOAD --ops exec --reason R      open a workload's pods for a short, recorded window
 //
 // verify exits 0 only when every chain and its signed checkpoints verify; otherwise 1, with
 // the first bad sequence number and what is wrong with it. records prints every workload's
@@ -44,10 +45,15 @@ const usage = `Usage:
   kubectl amber records [-n NAMESPACE] [--since 30d] [-o markdown|csv|json|fides] [--strict]
                                                        print the record of processing activities (GDPR Art. 30)
                                                        of every workload, its declaration beside what Amber proves
+  kubectl amber breakglass WORKLOAD --ops exec,attach --reason "..." [--pod P ...] [--for user:alice,group:oncall]
+                                    [--duration 30m] [-n NAMESPACE] [--name NAME]
+                                                       open the workload's pods to exec, attach, debug or portForward
+                                                       for a short window; every use recorded, every touched pod replaced
 
 Exit status: verify: 0 when every chain and its signed checkpoints verify, 1 when one does not.
-records: 0 when printed, 1 with --strict when the record holds findings. Both: 2 on bad usage.
-'kubectl amber records --help' lists its flags.
+records: 0 when printed, 1 with --strict when the record holds findings. breakglass: 0 when
+created, 1 when refused. All: 2 on bad usage. 'kubectl amber records --help' (or breakglass)
+lists its flags.
 `
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -63,6 +69,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return verifyCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "records":
 		return recordsCommand(ctx, args[1:], stdout, stderr)
+	case "breakglass":
+		return breakGlassCommand(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "kubectl amber: unknown command %q\n\n%s", args[0], usage)
 		return 2
