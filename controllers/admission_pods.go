@@ -295,7 +295,7 @@ func (h *PodAdmission) underBreakGlass(ctx context.Context, req webhookadmission
 	entry, _ := admission.Entry(f.Facts, d, string(f.workload.UID), admission.Requester{
 		UID: string(req.UID), Username: req.UserInfo.Username, Groups: req.UserInfo.Groups, Command: f.command,
 	}, h.Actors)
-	if _, err := h.Ledger.AppendLabelled(ctx, f.workload.Namespace, f.workload.Name, entry, map[string]string{gdprv1alpha1.AuditBreakGlassLabel: d.BreakGlass.Name}); err != nil {
+	if _, err := h.Ledger.AppendWithLabels(ctx, f.workload.Namespace, f.workload.Name, entry, map[string]string{gdprv1alpha1.AuditBreakGlassLabel: d.BreakGlass.Name}); err != nil {
 		return refuse(err, "record its use in the ledger")
 	}
 	log.Info("Allowing a request under a BreakGlass")

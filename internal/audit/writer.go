@@ -96,14 +96,14 @@ func (w *Writer) Forget(namespace, name string) {
 // same idempotency key is already there. It reports whether it wrote one. The entry's
 // sequence, hashes and ledger are set here; a zero time is the current time.
 func (w *Writer) Append(ctx context.Context, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec) (bool, error) {
-	return w.AppendLabelled(ctx, namespace, ledgerName, entry, nil)
+	return w.AppendWithLabels(ctx, namespace, ledgerName, entry, nil)
 }
 
-// AppendLabelled is Append with labels added to the entry's AuditEvent besides the ones the
+// AppendWithLabels is Append with labels added to the entry's AuditEvent besides the ones the
 // writer sets: a label names what the entry is about when the spec has no field for it (the
 // BreakGlass of gdpr.amber.dev/breakglass), so that the entries about it can be selected.
 // Labels are not sealed in the chain: they are an index, and the spec says the same.
-func (w *Writer) AppendLabelled(ctx context.Context, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec, labels map[string]string) (bool, error) {
+func (w *Writer) AppendWithLabels(ctx context.Context, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec, labels map[string]string) (bool, error) {
 	st := w.chain(namespace, ledgerName)
 	st.mu.Lock()
 	defer st.mu.Unlock()
