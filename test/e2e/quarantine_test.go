@@ -70,7 +70,7 @@ func servingPods(ctx SpecContext) []string {
 }
 
 var _ = Describe("Quarantine", Ordered, func() {
-	const keep = 30 * time.Second
+	const keep = 45 * time.Second
 	var suspect, fresh string
 
 	It("takes a pod out of every Service while a fresh pod serves, isolates it and keeps it", func(ctx SpecContext) {
@@ -106,7 +106,18 @@ var _ = Describe("Quarantine", Ordered, func() {
 		Expect(kubectl(ctx, "get", "gdprw", "suspect", "-n", namespace, "-o", `jsonpath={.status.conditions[?(@.type=="InSync")].status}`)).To(Equal("True"))
 	})
 
-	It("deletes the pod after keep, and the ledger tells every step once", func(ctx SpecContext) {
+	It("deletes the pod after keep, a restarted manager too, and the ledger tells every step once", func(ctx SpecContext) {
+		By("restarting the manager while the pod is kept: the new one reads deleteAfter back and writes nothing twice")
+		DeferCleanup(func() {
+			if manager.Exited() {
+				manager = startManager()
+			}
+		})
+		deleteAfter := kubectl(ctx, "get", "quarantine", "inc-2291", "-n", namespace, "-o", "jsonpath={.status.deleteAfter}")
+		manager.Stop(10 * time.Second)
+		manager = startManager()
+		Expect(kubectl(ctx, "get", "quarantine", "inc-2291", "-n", namespace, "-o", "jsonpath={.status.deleteAfter}")).To(Equal(deleteAfter))
+
 		Eventually(func() string {
 			out, _ := k8s.Run(ctx, "get", "pod", suspect, "-n", namespace, "-o", "name", "--ignore-not-found")
 			return out
