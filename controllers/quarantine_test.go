@@ -306,6 +306,18 @@ var _ = Describe("Quarantine", func() {
 		}, timeout, interval).Should(BeTrue())
 	})
 
+	It("takes a pod that labels itself quarantined with no Quarantine naming it for drift, and replaces it", func(ctx SpecContext) {
+		w := admissionOff(workload(ns, "forged", 1, image("retire/app:1")))
+		pod := onePod(ctx, w)
+		editPod(ctx, &pod, func(p *corev1.Pod) {
+			delete(p.Labels, "app")
+			p.Labels[gdprv1alpha1.QuarantinedLabel] = "nobody"
+		})
+		expectReplaced(ctx, w, pod, "MetadataChanged", 1)
+		detected := driftEntries(ctx, w, gdprv1alpha1.AuditDriftDetected, string(pod.UID))[0]
+		Expect(detected.Spec.Message).To(ContainSubstring("metadata.labels." + gdprv1alpha1.QuarantinedLabel))
+	})
+
 	It("refuses a keep longer than 7 days, naming spec.keep", func(ctx SpecContext) {
 		err := k8sClient.Create(ctx, newQuarantine(ns, "too-long", "any", 200*time.Hour))
 		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "%v", err)
