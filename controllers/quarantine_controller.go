@@ -43,6 +43,7 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/retire"
 )
 
 // quarantinePodIndex indexes Quarantines by spec.pod, so that a pod's change wakes the
@@ -107,23 +108,42 @@ func (r *QuarantineReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	}()
 	ctx = ctrl.LoggerInto(ctx, ctrl.LoggerFrom(ctx).WithValues("pod", q.Spec.Pod))
 	now := time.Now()
-	if !q.DeletionTimestamp.IsZero() {
-		return r.finalize(ctx, q, now)
-	}
-	if q.Status.Phase == gdprv1alpha1.QuarantineReleased {
-		return ctrl.Result{}, nil // kept as the record
-	}
-	if q.Status.PodUID == "" {
-		return r.request(ctx, q)
-	}
-	pod, err := r.quarantinedPod(ctx, q)
-	if err != nil || pod == nil {
-		if err == nil {
-			err = r.released(ctx, q, now)
+	// Gather, then decide (retire.NextQuarantineStep), then act.
+	found := retire.QuarantineFound{Phase: q.Status.Phase, Deleting: !q.DeletionTimestamp.IsZero(), Requested: q.Status.PodUID != ""}
+	var pod *corev1.Pod
+	if found.Requested && found.Phase != gdprv1alpha1.QuarantineReleased {
+		var err error
+		if pod, err = r.quarantinedPod(ctx, q); err != nil {
+			return ctrl.Result{}, err
 		}
-		return ctrl.Result{}, err
+		found.PodExists = pod != nil
+		found.Released = pod != nil && pod.Labels[gdprv1alpha1.QuarantinedLabel] == q.Name
+		if found.Released {
+			// The ledger says the pod left service (PodReplaced) before it says isolated.
+			if found.ReplacementRecorded, err = r.Ledger.Recorded(ctx, q.Namespace, q.Status.Workload, q.Status.PodUID+"/PodReplaced"); err != nil {
+				return ctrl.Result{}, err
+			}
+		}
 	}
-	return r.isolate(ctx, q, pod, now)
+	switch retire.NextQuarantineStep(found) {
+	case retire.StepRequest:
+		return r.request(ctx, q)
+	case retire.StepAwaitRelease:
+		return ctrl.Result{}, r.awaitRelease(ctx, q)
+	case retire.StepAwaitEntry:
+		return ctrl.Result{RequeueAfter: replacementRecheck}, nil
+	case retire.StepIsolate:
+		return r.isolate(ctx, q, pod, now)
+	case retire.StepRelease:
+		return ctrl.Result{}, r.released(ctx, q, now)
+	case retire.StepAwaitDeletion:
+		// Its deletion wakes this one; the requeue covers a workload that is gone.
+		setQuarantineProgress(q, gdprv1alpha1.ReasonReleased, fmt.Sprintf("the Quarantine is being deleted: pod %s is deleted", q.Spec.Pod))
+		return ctrl.Result{RequeueAfter: pendingRecheck}, nil
+	case retire.StepFinalize:
+		return ctrl.Result{}, r.finalize(ctx, q, now)
+	}
+	return ctrl.Result{}, nil // released, kept as the record
 }
 
 // request finds the pod and its workload and records that its quarantine was asked for.
@@ -187,30 +207,26 @@ func (r *QuarantineReconciler) quarantinedPod(ctx context.Context, q *gdprv1alph
 	return pod, nil
 }
 
-// isolate waits for the workload reconciler to release the pod from service, then puts it
-// behind a NetworkPolicy that denies all its traffic and sets when it is deleted.
+// awaitRelease shows the Quarantine waiting for the fresh pod to be Ready, naming it once
+// made.
+func (r *QuarantineReconciler) awaitRelease(ctx context.Context, q *gdprv1alpha1.Quarantine) error {
+	if err := r.findReplacement(ctx, q); err != nil {
+		return err
+	}
+	q.Status.Phase = gdprv1alpha1.QuarantineReplacing
+	message := fmt.Sprintf("making a fresh pod to take the place of pod %s; it serves until the fresh pod is Ready", q.Spec.Pod)
+	if q.Status.Replacement != "" {
+		message = fmt.Sprintf("pod %s serves until fresh pod %s is Ready", q.Spec.Pod, q.Status.Replacement)
+	}
+	setQuarantineProgress(q, gdprv1alpha1.ReasonReplacing, message)
+	return nil
+}
+
+// isolate puts the pod the workload reconciler released from service behind a NetworkPolicy
+// that denies all its traffic, records it, and sets when the pod is deleted.
 func (r *QuarantineReconciler) isolate(ctx context.Context, q *gdprv1alpha1.Quarantine, pod *corev1.Pod, now time.Time) (ctrl.Result, error) {
-	if replacement, err := r.replacementOf(ctx, q); err != nil {
+	if err := r.findReplacement(ctx, q); err != nil {
 		return ctrl.Result{}, err
-	} else if replacement != "" {
-		q.Status.Replacement = replacement
-	}
-	if pod.Labels[gdprv1alpha1.QuarantinedLabel] != q.Name {
-		q.Status.Phase = gdprv1alpha1.QuarantineReplacing
-		message := fmt.Sprintf("making a fresh pod to take the place of pod %s; it serves until the fresh pod is Ready", q.Spec.Pod)
-		if q.Status.Replacement != "" {
-			message = fmt.Sprintf("pod %s serves until fresh pod %s is Ready", q.Spec.Pod, q.Status.Replacement)
-		}
-		setQuarantineProgress(q, gdprv1alpha1.ReasonReplacing, message)
-		return ctrl.Result{}, nil
-	}
-	// The ledger says the pod left service (PodReplaced) before it says it was isolated.
-	replaced, err := r.Ledger.Recorded(ctx, q.Namespace, q.Status.Workload, q.Status.PodUID+"/PodReplaced")
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	if !replaced {
-		return ctrl.Result{RequeueAfter: replacementRecheck}, nil
 	}
 	if err := r.ensureNetworkPolicy(ctx, q); err != nil {
 		return ctrl.Result{}, err
@@ -267,46 +283,37 @@ func (r *QuarantineReconciler) released(ctx context.Context, q *gdprv1alpha1.Qua
 	return nil
 }
 
-// finalize lets a deleted Quarantine go once its pod is: the workload reconciler deletes the
-// pod (early) when it sees the Quarantine deleted.
-func (r *QuarantineReconciler) finalize(ctx context.Context, q *gdprv1alpha1.Quarantine, now time.Time) (ctrl.Result, error) {
+// finalize lets a deleted Quarantine go once its pod is gone: the workload reconciler deletes
+// the pod (early) when it sees the Quarantine deleted.
+func (r *QuarantineReconciler) finalize(ctx context.Context, q *gdprv1alpha1.Quarantine, now time.Time) error {
 	if !controllerutil.ContainsFinalizer(q, gdprv1alpha1.QuarantineFinalizer) {
-		return ctrl.Result{}, nil
+		return nil
 	}
-	if q.Status.PodUID != "" && q.Status.Phase != gdprv1alpha1.QuarantineReleased {
-		pod, err := r.quarantinedPod(ctx, q)
-		if err != nil {
-			return ctrl.Result{}, err
-		}
-		if pod != nil {
-			// Its deletion wakes this one; the requeue covers a workload that is gone.
-			setQuarantineProgress(q, gdprv1alpha1.ReasonReleased, fmt.Sprintf("the Quarantine is being deleted: pod %s is deleted", q.Spec.Pod))
-			return ctrl.Result{RequeueAfter: pendingRecheck}, nil
-		}
+	if q.Status.PodUID != "" {
 		if err := r.released(ctx, q, now); err != nil {
-			return ctrl.Result{}, err
+			return err
 		}
 	} else if err := r.deleteNetworkPolicy(ctx, q); err != nil {
-		return ctrl.Result{}, err
+		return err
 	}
 	patch := client.MergeFrom(q.DeepCopy())
 	controllerutil.RemoveFinalizer(q, gdprv1alpha1.QuarantineFinalizer)
-	return ctrl.Result{}, client.IgnoreNotFound(r.Patch(ctx, q, patch))
+	return client.IgnoreNotFound(r.Patch(ctx, q, patch))
 }
 
-// replacementOf names the fresh pod made to take the Quarantine's pod's place, "" until there
-// is one.
-func (r *QuarantineReconciler) replacementOf(ctx context.Context, q *gdprv1alpha1.Quarantine) (string, error) {
+// findReplacement sets status.replacement to the fresh pod made to take the Quarantine's
+// pod's place, once there is one.
+func (r *QuarantineReconciler) findReplacement(ctx context.Context, q *gdprv1alpha1.Quarantine) error {
 	pods := &corev1.PodList{}
 	if err := r.List(ctx, pods, client.InNamespace(q.Namespace), client.MatchingFields{workloadIndex: q.Status.Workload}); err != nil {
-		return "", fmt.Errorf("list pods of workload %s: %w", q.Status.Workload, err)
+		return fmt.Errorf("list pods of workload %s: %w", q.Status.Workload, err)
 	}
 	for i := range pods.Items {
 		if pods.Items[i].Annotations[ReplacesAnnotation] == q.Spec.Pod {
-			return pods.Items[i].Name, nil
+			q.Status.Replacement = pods.Items[i].Name
 		}
 	}
-	return "", nil
+	return nil
 }
 
 // networkPolicyOf is the NetworkPolicy that isolates the Quarantine's pod: it selects the

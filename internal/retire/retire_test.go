@@ -308,3 +308,36 @@ func TestReleasedLabels(t *testing.T) {
 		})
 	}
 }
+
+func TestNextQuarantineStep(t *testing.T) {
+	const (
+		replacing = gdprv1alpha1.QuarantineReplacing
+		isolated  = gdprv1alpha1.QuarantineIsolated
+		done      = gdprv1alpha1.QuarantineReleased
+	)
+	tests := []struct {
+		name  string
+		found QuarantineFound
+		want  QuarantineStep
+	}{
+		{"a new Quarantine finds its pod and records the request", QuarantineFound{}, StepRequest},
+		{"a requested pod still in service waits for its replacement", QuarantineFound{Phase: replacing, Requested: true, PodExists: true}, StepAwaitRelease},
+		{"a pod out of service waits for its PodReplaced entry before it is isolated", QuarantineFound{Phase: replacing, Requested: true, PodExists: true, Released: true}, StepAwaitEntry},
+		{"a pod out of service, its replacement recorded, is isolated", QuarantineFound{Phase: replacing, Requested: true, PodExists: true, Released: true, ReplacementRecorded: true}, StepIsolate},
+		{"an isolated pod stays isolated until it is gone", QuarantineFound{Phase: isolated, Requested: true, PodExists: true, Released: true, ReplacementRecorded: true}, StepIsolate},
+		{"a pod gone after its keep releases the Quarantine", QuarantineFound{Phase: isolated, Requested: true}, StepRelease},
+		{"a pod deleted by someone else before it left service also releases it", QuarantineFound{Phase: replacing, Requested: true}, StepRelease},
+		{"a released Quarantine is kept as the record and does nothing", QuarantineFound{Phase: done, Requested: true}, StepNone},
+		{"a deleted Quarantine whose pod still exists waits for the workload to delete it", QuarantineFound{Phase: isolated, Deleting: true, Requested: true, PodExists: true, Released: true}, StepAwaitDeletion},
+		{"a deleted Quarantine whose pod is gone is finalized", QuarantineFound{Phase: isolated, Deleting: true, Requested: true}, StepFinalize},
+		{"a deleted Quarantine that never found its pod is finalized at once", QuarantineFound{Deleting: true}, StepFinalize},
+		{"a deleted Quarantine released before is finalized at once", QuarantineFound{Phase: done, Deleting: true, Requested: true, PodExists: true}, StepFinalize},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := NextQuarantineStep(tt.found); got != tt.want {
+				t.Errorf("NextQuarantineStep(%+v) = %s, want %s", tt.found, got, tt.want)
+			}
+		})
+	}
+}
