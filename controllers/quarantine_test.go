@@ -163,6 +163,39 @@ var _ = Describe("Retirement of pods touched under a BreakGlass", func() {
 	})
 })
 
+var _ = Describe("Retirement of pods touched under a deleted BreakGlass", func() {
+	It("replaces the touched pod as soon as the BreakGlass is deleted, though its window was still open", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		w := admissionOff(workload(ns, "ended", 1, image("retire/app:1")))
+		touched := onePod(ctx, w)
+		bg := newBreakGlass(ns, "ended", w.Name, time.Hour)
+		// Held as the BreakGlass controller's finalizer holds it, until its pods are replaced.
+		bg.Finalizers = []string{gdprv1alpha1.BreakGlassFinalizer}
+		Expect(k8sClient.Create(ctx, bg)).To(Succeed())
+		DeferCleanup(func(ctx SpecContext) {
+			Eventually(func() error {
+				got := &gdprv1alpha1.BreakGlass{}
+				if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(bg), got); err != nil {
+					return client.IgnoreNotFound(err)
+				}
+				got.Finalizers = nil
+				return k8sClient.Update(ctx, got)
+			}, timeout, interval).Should(Succeed())
+		})
+		touch(ctx, bg, touched)
+		Consistently(func() []corev1.Pod { return replacementsOf(ctx, w, touched.Name) }, time.Second, interval).Should(BeEmpty())
+
+		Expect(k8sClient.Delete(ctx, bg)).To(Succeed())
+		Eventually(func(g Gomega) {
+			actAsKubelet(ctx, w)
+			finalizePods(ctx, w)
+			g.Expect(podUIDs(ctx, w)).NotTo(ContainElement(string(touched.UID)))
+			g.Expect(podEntries(ctx, w, string(touched.UID))).To(ContainElement("PodReplaced/BreakGlassEnded"))
+		}, timeout, interval).Should(Succeed())
+		eventuallyReady(ctx, w, 1)
+	})
+})
+
 var _ = Describe("Quarantine", func() {
 	var ns string
 	BeforeEach(func(ctx SpecContext) { ns = newNamespace(ctx) })
@@ -288,6 +321,37 @@ var _ = Describe("Quarantine", func() {
 		Expect(podEntries(ctx, w, string(suspect.UID))).To(ContainElement("PodDeleted/QuarantineEnded"))
 		Expect(countKey(entriesOf(ctx, ns, w.Name), string(suspect.UID)+"/PodDeleted")).To(Equal(1))
 		eventuallyReady(ctx, w, 1)
+	})
+
+	It("replaces and deletes the pod, not put back, when the Quarantine is deleted before the pod left service", func(ctx SpecContext) {
+		w := admissionOff(workload(ns, "cancelled", 1, image("retire/app:1")))
+		suspect := onePod(ctx, w)
+		q := newQuarantine(ns, "cancelled", suspect.Name, time.Hour)
+		Expect(k8sClient.Create(ctx, q)).To(Succeed())
+		var fresh corev1.Pod
+		Eventually(func(g Gomega) {
+			replacements := replacementsOf(ctx, w, suspect.Name)
+			g.Expect(replacements).To(HaveLen(1))
+			fresh = replacements[0]
+		}, timeout, interval).Should(Succeed())
+
+		By("deleted while the fresh pod is not Ready: the suspect still serves, and the Quarantine waits for it")
+		Expect(k8sClient.Delete(ctx, q)).To(Succeed())
+		Consistently(func(g Gomega) {
+			g.Expect(podUIDs(ctx, w)).To(ContainElement(string(suspect.UID)))
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(q), &gdprv1alpha1.Quarantine{})).To(Succeed())
+		}, time.Second, interval).Should(Succeed())
+
+		By("the fresh pod Ready, the suspect is deleted, never released, and the Quarantine goes")
+		markReady(ctx, fresh)
+		Eventually(func(g Gomega) {
+			finalizePods(ctx, w)
+			g.Expect(podUIDs(ctx, w)).To(ConsistOf(string(fresh.UID)))
+			g.Expect(apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(q), &gdprv1alpha1.Quarantine{}))).To(BeTrue())
+		}, timeout, interval).Should(Succeed())
+		Expect(podEntries(ctx, w, string(suspect.UID))).To(ContainElements("PodQuarantined/Requested", "PodDeleted/QuarantineEnded", "PodReplaced/Quarantined"))
+		Expect(podEntries(ctx, w, string(suspect.UID))).NotTo(ContainElement("PodQuarantined/Isolated"))
+		Expect(apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: q.Name}, &networkingv1.NetworkPolicy{}))).To(BeTrue())
 	})
 
 	It("stalls, naming spec.pod, when the pod does not exist", func(ctx SpecContext) {
