@@ -19,7 +19,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -67,9 +66,6 @@ type BreakGlassReconciler struct {
 // deletion of a pod of a workload with BreakGlasses, which may be the touched pod a closed
 // BreakGlass waits for.
 func (r *BreakGlassReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if err := indexBreakGlasses(mgr); err != nil {
-		return err
-	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("breakglass").
 		For(&gdprv1alpha1.BreakGlass{}).
@@ -82,45 +78,21 @@ func (r *BreakGlassReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
-// breakGlassWorkloadIndex indexes BreakGlasses by spec.workload: the controller finds those
-// a deleted pod may concern on every pod deletion.
-const breakGlassWorkloadIndex = "spec.workload"
-
-var (
-	indexedMu sync.Mutex
-	indexed   = map[ctrl.Manager]bool{}
-)
-
-// indexBreakGlasses registers breakGlassWorkloadIndex once per manager.
-func indexBreakGlasses(mgr ctrl.Manager) error {
-	indexedMu.Lock()
-	defer indexedMu.Unlock()
-	if indexed[mgr] {
-		return nil
-	}
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &gdprv1alpha1.BreakGlass{}, breakGlassWorkloadIndex, func(o client.Object) []string {
-		return []string{o.(*gdprv1alpha1.BreakGlass).Spec.Workload}
-	}); err != nil {
-		return fmt.Errorf("index BreakGlasses by workload: %w", err)
-	}
-	indexed[mgr] = true
-	return nil
-}
-
-// breakGlassesOfPod maps a pod going away to the BreakGlasses of its workload.
+// breakGlassesOfPod maps a pod going away to the BreakGlasses that touched it. They are
+// listed by namespace (few live in one) so that this controller needs no index of its own.
 func (r *BreakGlassReconciler) breakGlassesOfPod(ctx context.Context, o client.Object) []reconcile.Request {
 	workload := o.GetLabels()[gdprv1alpha1.WorkloadLabel]
 	if workload == "" {
 		return nil
 	}
 	var list gdprv1alpha1.BreakGlassList
-	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{breakGlassWorkloadIndex: workload}); err != nil {
+	if err := r.Client.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Unable to list the BreakGlasses of a pod's workload", "pod", klog.KObj(o))
 		return nil
 	}
 	var requests []reconcile.Request
 	for _, bg := range list.Items {
-		if breakglass.Touched(&bg, string(o.GetUID())) {
+		if bg.Spec.Workload == workload && breakglass.Touched(&bg, string(o.GetUID())) {
 			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&bg)})
 		}
 	}

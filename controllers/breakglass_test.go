@@ -57,7 +57,7 @@ func impersonate(user string, groups ...string) asUser {
 	return asUser{client: cl, rest: cs.CoreV1().RESTClient()}
 }
 
-func newBreakGlass(namespace, name, workload string, d time.Duration, ops ...gdprv1alpha1.BreakGlassOperation) *gdprv1alpha1.BreakGlass {
+func breakGlassOf(namespace, name, workload string, d time.Duration, ops ...gdprv1alpha1.BreakGlassOperation) *gdprv1alpha1.BreakGlass {
 	return &gdprv1alpha1.BreakGlass{
 		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
 		Spec: gdprv1alpha1.BreakGlassSpec{
@@ -105,7 +105,7 @@ var _ = Describe("BreakGlass", func() {
 		alice, bob := impersonate("alice"), impersonate("bob")
 
 		By("alice opens exec on one pod for herself, for 4 seconds")
-		bg := newBreakGlass(ns, "inc-4711", "vault", 4*time.Second, gdprv1alpha1.BreakGlassExec)
+		bg := breakGlassOf(ns, "inc-4711", "vault", 4*time.Second, gdprv1alpha1.BreakGlassExec)
 		bg.Spec.Pods = []string{target.Name}
 		Expect(alice.client.Create(ctx, bg)).To(Succeed())
 		Expect(bg.Spec.Users).To(Equal([]string{"alice"}), "the creator is defaulted into spec.users")
@@ -190,7 +190,7 @@ var _ = Describe("BreakGlass", func() {
 		pod := activePods(ctx, w)[0]
 		carol := impersonate("carol", "oncall")
 
-		bg := newBreakGlass(ns, "inc-9", "ledger", time.Hour, gdprv1alpha1.BreakGlassAttach, gdprv1alpha1.BreakGlassExec)
+		bg := breakGlassOf(ns, "inc-9", "ledger", time.Hour, gdprv1alpha1.BreakGlassAttach, gdprv1alpha1.BreakGlassExec)
 		bg.Spec.Groups = []string{"oncall"}
 		Expect(k8sClient.Create(ctx, bg)).To(Succeed())
 		Expect(bg.Spec.Users).To(BeEmpty(), "a BreakGlass naming groups is not defaulted")
@@ -212,7 +212,7 @@ var _ = Describe("BreakGlass", func() {
 		Eventually(func() error { return k8sClient.Get(ctx, client.ObjectKeyFromObject(bg), bg) }, timeout, interval).Should(WithTransform(apierrors.IsNotFound, BeTrue()))
 
 		By("creating it again, as a GitOps tool restoring it would, is refused: the ledger knows the name")
-		again := newBreakGlass(ns, "inc-9", "ledger", time.Hour, gdprv1alpha1.BreakGlassExec)
+		again := breakGlassOf(ns, "inc-9", "ledger", time.Hour, gdprv1alpha1.BreakGlassExec)
 		err := k8sClient.Create(ctx, again)
 		Expect(err).To(HaveOccurred())
 		Expect(err.Error()).To(And(ContainSubstring(`BreakGlass name "inc-9" was already used in namespace `+ns), ContainSubstring("cannot open its window again")))
@@ -222,16 +222,16 @@ var _ = Describe("BreakGlass", func() {
 		w := onePodWorkload(ctx, ns, "orders")
 
 		By("a missing workload")
-		err := k8sClient.Create(ctx, newBreakGlass(ns, "inc-1", "nope", time.Hour, gdprv1alpha1.BreakGlassExec))
+		err := k8sClient.Create(ctx, breakGlassOf(ns, "inc-1", "nope", time.Hour, gdprv1alpha1.BreakGlassExec))
 		Expect(err).To(MatchError(ContainSubstring(`spec.workload: GDPRWorkload "nope" does not exist in namespace ` + ns)))
 
 		By("a dry run is checked and recorded nowhere")
-		Expect(k8sClient.Create(ctx, newBreakGlass(ns, "inc-2", "orders", time.Hour, gdprv1alpha1.BreakGlassExec), client.DryRunAll)).To(Succeed())
+		Expect(k8sClient.Create(ctx, breakGlassOf(ns, "inc-2", "orders", time.Hour, gdprv1alpha1.BreakGlassExec), client.DryRunAll)).To(Succeed())
 		Expect(breakGlassEntries(ctx, ns, "inc-2", gdprv1alpha1.AuditBreakGlassGranted)).To(BeEmpty())
-		Expect(k8sClient.Create(ctx, newBreakGlass(ns, "inc-2", "orders", time.Hour, gdprv1alpha1.BreakGlassExec))).To(Succeed(), "a dry run does not use up the name")
+		Expect(k8sClient.Create(ctx, breakGlassOf(ns, "inc-2", "orders", time.Hour, gdprv1alpha1.BreakGlassExec))).To(Succeed(), "a dry run does not use up the name")
 
 		By("CEL: a duration over 4h, and any change of the spec")
-		err = k8sClient.Create(ctx, newBreakGlass(ns, "inc-3", "orders", 5*time.Hour, gdprv1alpha1.BreakGlassExec))
+		err = k8sClient.Create(ctx, breakGlassOf(ns, "inc-3", "orders", 5*time.Hour, gdprv1alpha1.BreakGlassExec))
 		Expect(err).To(MatchError(ContainSubstring("spec.duration must be more than 0s and at most 4h")))
 		for _, edit := range []func(*gdprv1alpha1.BreakGlass){
 			func(bg *gdprv1alpha1.BreakGlass) { bg.Spec.Duration = metav1.Duration{Duration: 2 * time.Hour} },
@@ -254,7 +254,7 @@ var _ = Describe("BreakGlass", func() {
 		w := onePodWorkload(ctx, ns, "debugged")
 		pod := activePods(ctx, w)[0]
 		erin := impersonate("erin")
-		bg := newBreakGlass(ns, "inc-debug", "debugged", 4*time.Second, gdprv1alpha1.BreakGlassDebug)
+		bg := breakGlassOf(ns, "inc-debug", "debugged", 4*time.Second, gdprv1alpha1.BreakGlassDebug)
 		Expect(erin.client.Create(ctx, bg)).To(Succeed())
 
 		debugged := pod.DeepCopy()
@@ -299,11 +299,11 @@ var _ = Describe("config/samples/incident-response", func() {
 		}
 		responder, developer := as("ivy", "incident-response"), as("mallory", "developers")
 
-		err := developer.client.Create(ctx, newBreakGlass(ns, "inc-dev", "support", time.Hour, gdprv1alpha1.BreakGlassExec))
+		err := developer.client.Create(ctx, breakGlassOf(ns, "inc-dev", "support", time.Hour, gdprv1alpha1.BreakGlassExec))
 		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
 		Expect(err.Error()).NotTo(ContainSubstring("admission webhook"), "RBAC refuses before admission")
 
-		bg := newBreakGlass(ns, "inc-ivy", "support", time.Hour, gdprv1alpha1.BreakGlassExec)
+		bg := breakGlassOf(ns, "inc-ivy", "support", time.Hour, gdprv1alpha1.BreakGlassExec)
 		Expect(responder.client.Create(ctx, bg)).To(Succeed())
 		Expect(bg.Spec.Users).To(Equal([]string{"ivy"}))
 		Expect(connectTo(ctx, responder.rest, &pod, "exec", &corev1.PodExecOptions{Container: "app", Command: []string{"ls"}, Stdout: true})).To(notRefusedByAdmission())

@@ -88,6 +88,10 @@ func (r *GDPRWorkloadReconciler) detectDrift(ctx context.Context, scope *workloa
 		return findings, nil
 	}
 
+	// A pod released from service for a Quarantine is not among the owned pods
+	// (observeRetirements): its labels were changed by Amber on purpose, and it is kept as
+	// evidence, not repaired. A pod merely carrying the quarantined label, with no Quarantine
+	// that names it by name and UID, is checked as any pod: the label is drift.
 	for i := range scope.pods.owned {
 		pod := &scope.pods.owned[i]
 		if pod.DeletionTimestamp != nil {

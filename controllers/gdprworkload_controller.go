@@ -170,12 +170,15 @@ func (r *GDPRWorkloadReconciler) reconcilePhases(ctx context.Context, scope *wor
 		r.hashTemplate,
 		r.recordWorkload,
 		r.observePods,
+		r.observeRetirements,
 		r.pinRevision,
 		r.recordObservedPods,
 		r.recordRecoveredRepairs,
 		r.detectDrift,
+		r.retirePods,
 		r.planPods,
 		r.reconcilePods,
+		r.endRetirements,
 		r.repairEscaped,
 		r.tallyDrift,
 		r.recordRollout,
@@ -336,6 +339,9 @@ func (r *GDPRWorkloadReconciler) setupWithManager(mgr ctrl.Manager, do reconcile
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Pod{}, nodeIndex, podNode); err != nil {
 		return fmt.Errorf("index pods by node: %w", err)
 	}
+	if err := indexIncidents(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
 	r.expectations = newPodExpectations()
 	r.pinner = newImagePinner(r.Images)
 	r.drift = newDriftTracker()
@@ -353,6 +359,11 @@ func (r *GDPRWorkloadReconciler) setupWithManager(mgr ctrl.Manager, do reconcile
 			return podChangeMatters(e.ObjectOld, e.ObjectNew)
 		}})).
 		Owns(&appsv1.ControllerRevision{}).
+		// A BreakGlass whose touched pods or deletion change, or a Quarantine whose status
+		// or deletion change, retires pods (gdprworkload_retire.go); a window closing by
+		// time alone is a requeue of its own.
+		Watches(&gdprv1alpha1.BreakGlass{}, handler.EnqueueRequestsFromMapFunc(breakGlassWorkload)).
+		Watches(&gdprv1alpha1.Quarantine{}, handler.EnqueueRequestsFromMapFunc(quarantineWorkload)).
 		// A pull secret or service account that changes wakes the workloads whose pins depend
 		// on it: with those, a stalled or waiting workload needs no timer.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.workloadsUsing)).

@@ -230,6 +230,14 @@ var _ = BeforeSuite(func() {
 		Admission: admissionGuard,
 	}
 	Expect(workloads.setupWithManager(mgr, reconciles.wrap(workloads))).To(Succeed())
+	Expect((&QuarantineReconciler{
+		Client:    mgr.GetClient(),
+		Scheme:    mgr.GetScheme(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("amber"),
+		Ledger:    writer,
+		Actors:    actors,
+	}).SetupWithManager(mgr)).To(Succeed())
 	Expect((&AuditLedgerReconciler{
 		Client:             mgr.GetClient(),
 		Recorder:           mgr.GetEventRecorder("amber"),

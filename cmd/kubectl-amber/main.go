@@ -19,6 +19,7 @@ limitations under the License.
 //	kubectl amber verify -f events.json --public-key amber.pub   verify a saved ledger offline
 //	kubectl amber verify -n NAMESPACE LEDGER                     verify a ledger in the cluster
 //	kubectl amber records [-n NAMESPACE] [-o FORMAT] [--strict]  print the record of processing (GDPR Art. 30)
+//	kubectl amber quarantine POD --reason "..." [--keep 24h]     take a suspect pod out of service, kept for examination
 //	kubectl amber breakglass WORKLOAD --ops exec --reason R      open a workload's pods for a short, recorded window
 //
 // verify exits 0 only when every chain and its signed checkpoints verify; otherwise 1, with
@@ -45,15 +46,19 @@ const usage = `Usage:
   kubectl amber records [-n NAMESPACE] [--since 30d] [-o markdown|csv|json|fides] [--strict]
                                                        print the record of processing activities (GDPR Art. 30)
                                                        of every workload, its declaration beside what Amber proves
+  kubectl amber quarantine POD --reason "..." [--keep 24h] [-n NAMESPACE] [--name NAME]
+                                                       replace a suspect pod by a fresh one, then take it out of
+                                                       service, isolated and kept for examination until --keep
   kubectl amber breakglass WORKLOAD --ops exec,attach --reason "..." [--pod P ...] [--for user:alice,group:oncall]
                                     [--duration 30m] [-n NAMESPACE] [--name NAME]
                                                        open the workload's pods to exec, attach, debug or portForward
                                                        for a short window; every use recorded, every touched pod replaced
 
 Exit status: verify: 0 when every chain and its signed checkpoints verify, 1 when one does not.
-records: 0 when printed, 1 with --strict when the record holds findings. breakglass: 0 when
-created, 1 when refused. All: 2 on bad usage. 'kubectl amber records --help' (or breakglass)
-lists its flags.
+records: 0 when printed, 1 with --strict when the record holds findings. quarantine: 0 when
+created, 1 when the pod cannot be quarantined. breakglass: 0 when created, 1 when refused.
+All: 2 on bad usage. 'kubectl amber records --help' (likewise quarantine, breakglass) lists
+their flags.
 `
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -69,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return verifyCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "records":
 		return recordsCommand(ctx, args[1:], stdout, stderr)
+	case "quarantine":
+		return quarantineCommand(ctx, args[1:], stdout, stderr)
 	case "breakglass":
 		return breakGlassCommand(ctx, args[1:], stdout, stderr)
 	default:

@@ -99,10 +99,10 @@ func (w *Writer) Append(ctx context.Context, namespace, ledgerName string, entry
 	return w.AppendWithLabels(ctx, namespace, ledgerName, entry, nil)
 }
 
-// AppendWithLabels is Append with labels added to the entry's AuditEvent besides the ones the
-// writer sets: a label names what the entry is about when the spec has no field for it (the
-// BreakGlass of gdpr.amber.dev/breakglass), so that the entries about it can be selected.
-// Labels are not sealed in the chain: they are an index, and the spec says the same.
+// AppendWithLabels is Append with further labels on the entry's AuditEvent: the
+// incident-response object an entry is about (AuditBreakGlassLabel, AuditQuarantineLabel),
+// for `kubectl get ae -l` to select on. Labels are outside the hashed entry; the writer's own
+// labels (ledger, type, reason, pod) win over them.
 func (w *Writer) AppendWithLabels(ctx context.Context, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec, labels map[string]string) (bool, error) {
 	st := w.chain(namespace, ledgerName)
 	st.mu.Lock()
@@ -150,11 +150,11 @@ func (w *Writer) appendLocked(ctx context.Context, st *chainState, namespace, le
 // tryAppendLocked makes one attempt to write spec after the chain's head. When another
 // writer, or an earlier attempt of ours whose answer was lost, took the place, it takes in
 // what is there and reports taken.
-func (w *Writer) tryAppendLocked(ctx context.Context, st *chainState, namespace string, spec gdprv1alpha1.AuditEventSpec, extra map[string]string) (taken bool, err error) {
+func (w *Writer) tryAppendLocked(ctx context.Context, st *chainState, namespace string, spec gdprv1alpha1.AuditEventSpec, labels map[string]string) (taken bool, err error) {
 	if err := ledger.Seal(namespace, &spec, st.state.Head, st.state.HeadHash); err != nil {
 		return false, err
 	}
-	event := newEvent(namespace, spec, extra)
+	event := newEvent(namespace, spec, labels)
 	err = w.client.Create(ctx, event)
 	switch {
 	case err == nil:
@@ -357,10 +357,8 @@ func newEvent(namespace string, spec gdprv1alpha1.AuditEventSpec, extra map[stri
 	if labels == nil {
 		labels = map[string]string{}
 	}
-	maps.Copy(labels, map[string]string{
-		gdprv1alpha1.AuditLedgerLabel: spec.Ledger,
-		gdprv1alpha1.AuditTypeLabel:   string(spec.Type),
-	})
+	labels[gdprv1alpha1.AuditLedgerLabel] = spec.Ledger
+	labels[gdprv1alpha1.AuditTypeLabel] = string(spec.Type)
 	if spec.Reason != "" {
 		labels[gdprv1alpha1.AuditReasonLabel] = spec.Reason
 	}
