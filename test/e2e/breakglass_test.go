@@ -37,7 +37,7 @@ kind: GDPRWorkload
 metadata:
   name: glassed
 spec:
-  replicas: 2
+  replicas: 3
   template:
     metadata:
       labels:
@@ -55,13 +55,15 @@ spec:
 }
 
 var _ = Describe("Break-glass: kubectl amber breakglass opens exactly the named pod to exactly the named user until it expires", Ordered, func() {
-	var target, other string
+	// target is opened and used; spare is opened, never used, so it is not replaced and stays
+	// to be refused after the window; other is not opened.
+	var target, targetUID, spare, other string
 	BeforeAll(func(ctx SpecContext) {
 		_, err := k8s.RunWithInput(ctx, glassedWorkload(), "apply", "--server-side", "-n", namespace, "-f", "-")
 		Expect(err).NotTo(HaveOccurred())
-		waitSettled(ctx, "glassed", 2)
+		waitSettled(ctx, "glassed", 3)
 		pods := workloadPods(ctx, Default, "glassed")
-		target, other = pods[0].Name, pods[1].Name
+		target, targetUID, spare, other = pods[0].Name, string(pods[0].UID), pods[1].Name, pods[2].Name
 	})
 	AfterAll(func(ctx SpecContext) {
 		if !CurrentSpecReport().Failed() {
@@ -88,13 +90,13 @@ var _ = Describe("Break-glass: kubectl amber breakglass opens exactly the named 
 
 	It("lets alice exec into the named pod, refuses bob and the other pod, records the use, and refuses alice once the window closed", func(ctx SpecContext) {
 		By("kubectl amber breakglass")
-		stdout, stderr, ok := kubectlBoth(ctx, "amber", "breakglass", "glassed", "-n", namespace, "--ops", "exec", "--pod", target,
+		stdout, stderr, ok := kubectlBoth(ctx, "amber", "breakglass", "glassed", "-n", namespace, "--ops", "exec", "--pod", target, "--pod", spare,
 			"--for", "user:alice", "--duration", "30s", "--reason", "INC-E2E-1: inspect the stuck queue")
 		Expect(ok).To(BeTrue(), stderr)
-		m := regexp.MustCompile(`breakglass\.gdpr\.amber\.dev/(\S+) created in namespace \S+: BreakGlass \S+ opens exec on pods (\S+) of GDPRWorkload glassed until (\S+) `).FindStringSubmatch(stdout)
+		m := regexp.MustCompile(`breakglass\.gdpr\.amber\.dev/(\S+) created in namespace \S+: BreakGlass \S+ opens exec on pods (\S+, \S+) of GDPRWorkload glassed until (\S+) `).FindStringSubmatch(stdout)
 		Expect(m).NotTo(BeNil(), stdout)
 		name := m[1]
-		Expect(m[2]).To(Equal(target))
+		Expect(m[2]).To(Equal(target + ", " + spare))
 		notAfter, err := time.Parse(time.RFC3339, m[3])
 		Expect(err).NotTo(HaveOccurred())
 		Expect(notAfter).To(BeTemporally("~", time.Now().Add(30*time.Second), 10*time.Second))
@@ -135,11 +137,25 @@ var _ = Describe("Break-glass: kubectl amber breakglass opens exactly the named 
 		}, waitTimeout, interval).Should(Succeed())
 		Expect(kubectl(ctx, "get", "breakglass", name, "-n", namespace, "-o", "jsonpath={.status.touchedPods[*].name}")).To(Equal(target))
 
-		By("once the window has closed, alice is refused too")
+		By("once the window has closed, alice is refused too (on the opened pod she did not use: the one she used is being replaced)")
 		time.Sleep(time.Until(notAfter) + 500*time.Millisecond)
-		stderr, ok = execAs(ctx, "alice", target)
+		stderr, ok = execAs(ctx, "alice", spare)
 		Expect(ok).To(BeFalse())
 		refusedByAmber(stderr)
+
+		By("the touched pod, and only it, is replaced by a fresh one")
+		Eventually(func(g Gomega) {
+			var names []string
+			for _, p := range workloadPods(ctx, g, "glassed") {
+				names = append(names, p.Name)
+			}
+			g.Expect(names).To(HaveLen(3))
+			g.Expect(names).NotTo(ContainElement(target))
+			g.Expect(names).To(ContainElements(spare, other))
+			replaced := entriesFor(ledgerEntries(ctx, g, "glassed"), gdprv1alpha1.AuditPodReplaced, targetUID)
+			g.Expect(replaced).To(HaveLen(1))
+			g.Expect(replaced[0].Reason).To(Equal(string(gdprv1alpha1.AuditReasonBreakGlassEnded)))
+		}, waitTimeout, interval).Should(Succeed())
 		Eventually(func() string {
 			return kubectl(ctx, "get", "breakglass", name, "-n", namespace, "-o", "jsonpath={.status.phase}")
 		}, waitTimeout, interval).Should(Equal(string(gdprv1alpha1.BreakGlassExpired)))
