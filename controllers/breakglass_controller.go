@@ -124,6 +124,11 @@ func (r *BreakGlassReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 		if err := r.Client.Update(ctx, bg); err != nil {
 			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
 		}
+		// The first sight of it: admission raised the grant's event on the workload, before
+		// the BreakGlass existed; its own carries the same words.
+		_, notAfter := breakglass.Window(bg)
+		r.Recorder.Eventf(bg, nil, corev1.EventTypeWarning, gdprv1alpha1.EventBreakGlassGranted, "Open", "%s until %s",
+			breakglass.Describe(bg), notAfter.Format(time.RFC3339))
 		return ctrl.Result{}, nil // the update wakes the reconciler again
 	}
 

@@ -17,6 +17,8 @@ limitations under the License.
 package breakglass
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +26,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/audit"
 )
 
 var admitted = time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
@@ -252,5 +255,30 @@ func TestEndedEntry(t *testing.T) {
 				t.Errorf("entry = %s %s, want BreakGlassEnded breakglass/uid-a/ended", entry.Type, entry.IdempotencyKey)
 			}
 		})
+	}
+}
+
+func TestGrantedEntry(t *testing.T) {
+	bg := breakGlass("inc-1", func(b *gdprv1alpha1.BreakGlass) {
+		b.UID = "bg-uid"
+		b.Spec.Groups = []string{"oncall"}
+	})
+	actors := audit.Actors{Mode: audit.ActorPseudonymous, Key: []byte("k")}
+	got := GrantedEntry(&bg, "w-uid", "carol", actors)
+	if got.Type != gdprv1alpha1.AuditBreakGlassGranted || got.Reason != "Granted" || got.IdempotencyKey != "breakglass/bg-uid/granted" ||
+		got.Actor != actors.Record("carol") || got.Subject.WorkloadUID != "w-uid" {
+		t.Errorf("entry = %+v", got)
+	}
+	if want := []string{actors.Record("alice"), actors.Record("oncall")}; !slices.Equal(got.Request.Groups, want) {
+		t.Errorf("request.groups = %v, want the users then the groups, pseudonymised: %v", got.Request.Groups, want)
+	}
+	wantMessage := "BreakGlass inc-1 opens exec on pods payments-0 of GDPRWorkload payments from 2026-11-30T10:00:00Z until 2026-11-30T11:00:00Z (1h0m0s), for 1 users and 1 groups (request.groups: the users, then the groups)"
+	if got.Message != wantMessage {
+		t.Errorf("message = %q, want %q", got.Message, wantMessage)
+	}
+	for _, clear := range []string{"alice", "carol", "oncall"} {
+		if strings.Contains(got.Message, clear) {
+			t.Errorf("the message names %q in clear", clear)
+		}
 	}
 }
