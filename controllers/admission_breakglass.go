@@ -149,7 +149,7 @@ func (a *BreakGlassAdmission) Handle(ctx context.Context, req webhookadmission.R
 	entry := breakglass.GrantedEntry(bg, string(w.UID), req.UserInfo.Username, a.Actors)
 	recordCtx, cancel := context.WithTimeout(ctx, recordTimeout)
 	defer cancel()
-	if _, err := a.Ledger.AppendWithLabels(recordCtx, w.Namespace, w.Name, entry, map[string]string{gdprv1alpha1.AuditBreakGlassLabel: bg.Name}); err != nil {
+	if _, err := newWorkloadLedger(a.Ledger, w).appendLabelled(recordCtx, entry, map[string]string{gdprv1alpha1.AuditBreakGlassLabel: bg.Name}); err != nil {
 		log.Error(err, "Refusing a BreakGlass whose grant could not be recorded")
 		return webhookadmission.Denied(fmt.Sprintf("Amber could not record BreakGlass %s in the ledger of GDPRWorkload %s, so it is refused: a window the ledger does not know of is never opened. Try again", bg.Name, w.Name))
 	}

@@ -305,7 +305,8 @@ func (h *PodAdmission) underBreakGlass(ctx context.Context, req webhookadmission
 
 // touch adds pod to the BreakGlass's status.touchedPods (through the status subresource,
 // retried on conflict with the controller's own status writes); a pod already there keeps
-// its firstUsed. A BreakGlass deleted meanwhile is an error: its window closed.
+// its firstUsed. A BreakGlass deleted meanwhile, or whose window closed, is an error: the
+// request is then refused.
 func (h *PodAdmission) touch(ctx context.Context, bg *gdprv1alpha1.BreakGlass, pod *corev1.Pod) error {
 	if pod == nil || pod.UID == "" {
 		return fmt.Errorf("the pod's UID is not known")
@@ -317,6 +318,10 @@ func (h *PodAdmission) touch(ctx context.Context, bg *gdprv1alpha1.BreakGlass, p
 		}
 		if live.UID != bg.UID {
 			return fmt.Errorf("BreakGlass %s was deleted and created again", bg.Name)
+		}
+		// The cache may be a moment behind a deletion; the object just read is not.
+		if !breakglass.Open(live, time.Now()) {
+			return fmt.Errorf("the window of BreakGlass %s has closed", bg.Name)
 		}
 		if breakglass.Touched(live, string(pod.UID)) {
 			return nil

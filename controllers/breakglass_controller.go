@@ -154,7 +154,7 @@ func (r *BreakGlassReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 	// A workload already gone has no ledger to write into (a new one would start a chain
 	// nothing else continues); its pods went with it.
 	if entry, ended := breakglass.EndedEntry(bg, string(w.UID), now); ended && workloadFound {
-		wrote, err := r.Ledger.AppendWithLabels(ctx, bg.Namespace, bg.Spec.Workload, entry, map[string]string{gdprv1alpha1.AuditBreakGlassLabel: bg.Name})
+		wrote, err := newWorkloadLedger(r.Ledger, w).appendLabelled(ctx, entry, map[string]string{gdprv1alpha1.AuditBreakGlassLabel: bg.Name})
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("record the end of BreakGlass %s: %w", bg.Name, err)
 		}
