@@ -208,7 +208,7 @@ var _ = Describe("Quarantine", func() {
 		suspect, other := pods[0], pods[1]
 
 		q := newQuarantine(ns, "inc-4711", suspect.Name, 3*time.Second)
-		Expect(k8sClient.Create(ctx, q)).To(Succeed())
+		Expect(k8sClient.Create(ctx, q, client.FieldOwner("kubectl-amber"))).To(Succeed())
 
 		By("the Quarantine finds the pod and its workload; a fresh pod is made, the suspect still serving")
 		Eventually(func(g Gomega) {
@@ -293,6 +293,9 @@ var _ = Describe("Quarantine", func() {
 			"every step one entry, in order")
 		entries := entriesOf(ctx, ns, w.Name)
 		for _, e := range entries {
+			if e.Spec.Type == gdprv1alpha1.AuditPodQuarantined && e.Spec.Reason == string(gdprv1alpha1.AuditReasonRequested) {
+				Expect(e.Spec.Actor).To(Equal(actors.Record("kubectl-amber")), "the field manager that created the Quarantine, pseudonymised")
+			}
 			if e.Spec.Subject.PodUID == string(suspect.UID) && e.Spec.Type != gdprv1alpha1.AuditPodCreated && e.Spec.Type != gdprv1alpha1.AuditPodScheduled {
 				Expect(e.Labels).To(HaveKeyWithValue(gdprv1alpha1.AuditQuarantineLabel, q.Name), "%s/%s", e.Spec.Type, e.Spec.Reason)
 			}

@@ -133,6 +133,8 @@ var _ = Describe("Quarantine", Ordered, func() {
 		steps := kubectl(ctx, "get", "ae", "-n", namespace, "-l", "gdpr.amber.dev/quarantine=inc-2291", "--sort-by=.spec.sequence",
 			"-o", `jsonpath={range .items[*]}{.spec.type}/{.spec.reason}{"\n"}{end}`)
 		Expect(strings.Fields(steps)).To(Equal([]string{"PodQuarantined/Requested", "PodReplaced/Quarantined", "PodQuarantined/Isolated", "PodDeleted/QuarantineEnded"}))
+		Expect(kubectl(ctx, "get", "ae", "-n", namespace, "-l", "gdpr.amber.dev/quarantine=inc-2291,gdpr.amber.dev/reason=Requested",
+			"-o", "jsonpath={.items[*].spec.actor}")).To(HavePrefix("hmac-sha256:"), "who asked: the plugin's field manager, pseudonymised")
 		kubectl(ctx, "amber", "verify", "-n", namespace, "suspect", "--max-unsigned=20")
 	})
 })
