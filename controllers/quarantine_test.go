@@ -357,6 +357,46 @@ var _ = Describe("Quarantine", func() {
 		Expect(apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: q.Name}, &networkingv1.NetworkPolicy{}))).To(BeTrue())
 	})
 
+	It("writes the PodReplaced entry a crash lost between releasing the pod and recording it, once, marked recovered", func(ctx SpecContext) {
+		w := admissionOff(workload(ns, "lost", 1, image("retire/app:1")))
+		suspect := onePod(ctx, w)
+		q := newQuarantine(ns, "lost", suspect.Name, time.Hour)
+		Expect(k8sClient.Create(ctx, q)).To(Succeed())
+		var fresh corev1.Pod
+		Eventually(func(g Gomega) {
+			replacements := replacementsOf(ctx, w, suspect.Name)
+			g.Expect(replacements).To(HaveLen(1))
+			fresh = replacements[0]
+		}, timeout, interval).Should(Succeed())
+
+		By("the pod released as the manager releases it, with no entry, as a manager that crashed right after leaves it")
+		Eventually(func() error {
+			pod := &corev1.Pod{}
+			if err := managerClient.Get(ctx, client.ObjectKeyFromObject(&suspect), pod); err != nil {
+				return err
+			}
+			delete(pod.Labels, "app")
+			pod.Labels[gdprv1alpha1.QuarantinedLabel] = q.Name
+			return managerClient.Update(ctx, pod, client.FieldOwner(fieldOwner))
+		}, timeout, interval).Should(Succeed())
+
+		Eventually(func(g Gomega) {
+			g.Expect(quarantineOf(ctx, q)(g).Status.Phase).To(Equal(gdprv1alpha1.QuarantineIsolated))
+		}, timeout, interval).Should(Succeed())
+		var replaced []gdprv1alpha1.AuditEvent
+		for _, e := range entriesOf(ctx, ns, w.Name) {
+			if e.Spec.Type == gdprv1alpha1.AuditPodReplaced && e.Spec.Subject.PodUID == string(suspect.UID) {
+				replaced = append(replaced, e)
+			}
+		}
+		Expect(replaced).To(HaveLen(1))
+		Expect(replaced[0].Spec.Recovered).To(BeTrue())
+		Expect(replaced[0].Spec.Reason).To(Equal(string(gdprv1alpha1.AuditReasonQuarantined)))
+		Expect(replaced[0].Spec.Message).To(ContainSubstring("fresh pod " + fresh.Name))
+		Expect(podEntries(ctx, w, string(suspect.UID))).To(ContainElements("PodReplaced/Quarantined", "PodQuarantined/Isolated"))
+		Expect(podEntries(ctx, w, string(suspect.UID))).NotTo(ContainElement(HavePrefix("DriftDetected")))
+	})
+
 	It("stalls, naming spec.pod, when the pod does not exist", func(ctx SpecContext) {
 		q := newQuarantine(ns, "nothing", "no-such-pod", time.Hour)
 		Expect(k8sClient.Create(ctx, q)).To(Succeed())
