@@ -266,10 +266,13 @@ var _ = Describe("Quarantine", func() {
 		Expect(metav1.GetControllerOf(np).UID).To(Equal(isolated.UID))
 
 		By("the suspect is not counted, not replaced again, and not taken for drift")
-		status := statusOf(ctx, w)
-		Expect(status.Replicas).To(BeEquivalentTo(2))
+		// The status is written by the reconcile after the one that released the pod.
+		Eventually(func(g Gomega) {
+			status := statusOf(ctx, w)
+			g.Expect(status.Replicas).To(BeEquivalentTo(2))
+			g.Expect(meta.FindStatusCondition(status.Conditions, gdprv1alpha1.InSyncCondition).Status).To(Equal(metav1.ConditionTrue))
+		}, timeout, interval).Should(Succeed())
 		Expect(replacementsOf(ctx, w, suspect.Name)).To(HaveLen(1))
-		Expect(meta.FindStatusCondition(status.Conditions, gdprv1alpha1.InSyncCondition).Status).To(Equal(metav1.ConditionTrue))
 		Expect(podEntries(ctx, w, string(suspect.UID))).NotTo(ContainElement(HavePrefix("DriftDetected")))
 
 		By("deleted after keep; the Quarantine stays as the record")
@@ -302,6 +305,7 @@ var _ = Describe("Quarantine", func() {
 		}
 		Expect(verifyChain(ctx, ns, w.Name).Problem).To(BeNil())
 		Expect(eventReasons(ctx, ns)).To(ContainElements(gdprv1alpha1.EventPodQuarantined, gdprv1alpha1.EventQuarantineEnded))
+		Expect(statusOf(ctx, w).Drift).To(BeNil(), "a quarantine is no drift, nor its replacement a drift repair")
 	})
 
 	It("deletes the pod early when the Quarantine is deleted, then lets the Quarantine go", func(ctx SpecContext) {
