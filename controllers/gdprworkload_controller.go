@@ -24,6 +24,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
@@ -305,6 +306,11 @@ func CacheOptions() cache.Options {
 	if err != nil {
 		panic(fmt.Sprintf("parse pod label selector: %v", err))
 	}
+	// Of NetworkPolicies only Amber's own, the ones that isolate quarantined pods.
+	quarantines, err := labels.Parse(gdprv1alpha1.QuarantinedLabel)
+	if err != nil {
+		panic(fmt.Sprintf("parse NetworkPolicy label selector: %v", err))
+	}
 	// Managed fields are kept only where Amber reads them (who changed a pod, or a workload's
 	// spec), and of a pod only who wrote it: the audit entries alone number one per action.
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
@@ -315,7 +321,8 @@ func CacheOptions() cache.Options {
 		&gdprv1alpha1.AuditLedger{}:  {Transform: cache.TransformStripManagedFields()},
 		// Of a node only its name and labels are read (where it is, for residency): its
 		// status, images and conditions would cost memory on every node update.
-		&corev1.Node{}: {Transform: keepNodeLabels},
+		&corev1.Node{}:                {Transform: keepNodeLabels},
+		&networkingv1.NetworkPolicy{}: {Label: quarantines, Transform: cache.TransformStripManagedFields()},
 	}}
 }
 

@@ -17,6 +17,7 @@ limitations under the License.
 package controllers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -401,17 +402,18 @@ func keepOf(q *gdprv1alpha1.Quarantine) time.Duration {
 	return 24 * time.Hour
 }
 
-// creatorOf names the field manager that created the object: the oldest entry of its managed
-// fields that is not a status write.
-func creatorOf(o metav1.Object) string {
+// creatorOf names the field manager that created the Quarantine: the one that owns its spec
+// (immutable, so only its creator wrote it; the oldest such entry should several share it).
+// Amber's own finalizer and status writes never touch the spec.
+func creatorOf(q *gdprv1alpha1.Quarantine) string {
 	var first *metav1.ManagedFieldsEntry
-	for _, m := range o.GetManagedFields() {
-		if m.Subresource != "" || m.Time == nil {
+	for i := range q.ManagedFields {
+		m := &q.ManagedFields[i]
+		if m.Subresource != "" || m.FieldsV1 == nil || !bytes.Contains(m.FieldsV1.GetRawBytes(), []byte(`"f:spec"`)) {
 			continue
 		}
-		if first == nil || m.Time.Before(first.Time) {
-			m := m
-			first = &m
+		if first == nil || (m.Time != nil && first.Time != nil && m.Time.Before(first.Time)) {
+			first = m
 		}
 	}
 	if first == nil {

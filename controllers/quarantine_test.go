@@ -208,7 +208,7 @@ var _ = Describe("Quarantine", func() {
 		suspect, other := pods[0], pods[1]
 
 		q := newQuarantine(ns, "inc-4711", suspect.Name, 3*time.Second)
-		Expect(k8sClient.Create(ctx, q)).To(Succeed())
+		Expect(k8sClient.Create(ctx, q, client.FieldOwner("kubectl-amber"))).To(Succeed())
 
 		By("the Quarantine finds the pod and its workload; a fresh pod is made, the suspect still serving")
 		Eventually(func(g Gomega) {
@@ -266,10 +266,13 @@ var _ = Describe("Quarantine", func() {
 		Expect(metav1.GetControllerOf(np).UID).To(Equal(isolated.UID))
 
 		By("the suspect is not counted, not replaced again, and not taken for drift")
-		status := statusOf(ctx, w)
-		Expect(status.Replicas).To(BeEquivalentTo(2))
+		// The status is written by the reconcile after the one that released the pod.
+		Eventually(func(g Gomega) {
+			status := statusOf(ctx, w)
+			g.Expect(status.Replicas).To(BeEquivalentTo(2))
+			g.Expect(meta.FindStatusCondition(status.Conditions, gdprv1alpha1.InSyncCondition).Status).To(Equal(metav1.ConditionTrue))
+		}, timeout, interval).Should(Succeed())
 		Expect(replacementsOf(ctx, w, suspect.Name)).To(HaveLen(1))
-		Expect(meta.FindStatusCondition(status.Conditions, gdprv1alpha1.InSyncCondition).Status).To(Equal(metav1.ConditionTrue))
 		Expect(podEntries(ctx, w, string(suspect.UID))).NotTo(ContainElement(HavePrefix("DriftDetected")))
 
 		By("deleted after keep; the Quarantine stays as the record")
@@ -293,12 +296,16 @@ var _ = Describe("Quarantine", func() {
 			"every step one entry, in order")
 		entries := entriesOf(ctx, ns, w.Name)
 		for _, e := range entries {
+			if e.Spec.Type == gdprv1alpha1.AuditPodQuarantined && e.Spec.Reason == string(gdprv1alpha1.AuditReasonRequested) {
+				Expect(e.Spec.Actor).To(Equal(actors.Record("kubectl-amber")), "the field manager that created the Quarantine, pseudonymised")
+			}
 			if e.Spec.Subject.PodUID == string(suspect.UID) && e.Spec.Type != gdprv1alpha1.AuditPodCreated && e.Spec.Type != gdprv1alpha1.AuditPodScheduled {
 				Expect(e.Labels).To(HaveKeyWithValue(gdprv1alpha1.AuditQuarantineLabel, q.Name), "%s/%s", e.Spec.Type, e.Spec.Reason)
 			}
 		}
 		Expect(verifyChain(ctx, ns, w.Name).Problem).To(BeNil())
 		Expect(eventReasons(ctx, ns)).To(ContainElements(gdprv1alpha1.EventPodQuarantined, gdprv1alpha1.EventQuarantineEnded))
+		Expect(statusOf(ctx, w).Drift).To(BeNil(), "a quarantine is no drift, nor its replacement a drift repair")
 	})
 
 	It("deletes the pod early when the Quarantine is deleted, then lets the Quarantine go", func(ctx SpecContext) {
@@ -352,6 +359,46 @@ var _ = Describe("Quarantine", func() {
 		Expect(podEntries(ctx, w, string(suspect.UID))).To(ContainElements("PodQuarantined/Requested", "PodDeleted/QuarantineEnded", "PodReplaced/Quarantined"))
 		Expect(podEntries(ctx, w, string(suspect.UID))).NotTo(ContainElement("PodQuarantined/Isolated"))
 		Expect(apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: q.Name}, &networkingv1.NetworkPolicy{}))).To(BeTrue())
+	})
+
+	It("writes the PodReplaced entry a crash lost between releasing the pod and recording it, once, marked recovered", func(ctx SpecContext) {
+		w := admissionOff(workload(ns, "lost", 1, image("retire/app:1")))
+		suspect := onePod(ctx, w)
+		q := newQuarantine(ns, "lost", suspect.Name, time.Hour)
+		Expect(k8sClient.Create(ctx, q)).To(Succeed())
+		var fresh corev1.Pod
+		Eventually(func(g Gomega) {
+			replacements := replacementsOf(ctx, w, suspect.Name)
+			g.Expect(replacements).To(HaveLen(1))
+			fresh = replacements[0]
+		}, timeout, interval).Should(Succeed())
+
+		By("the pod released as the manager releases it, with no entry, as a manager that crashed right after leaves it")
+		Eventually(func() error {
+			pod := &corev1.Pod{}
+			if err := managerClient.Get(ctx, client.ObjectKeyFromObject(&suspect), pod); err != nil {
+				return err
+			}
+			delete(pod.Labels, "app")
+			pod.Labels[gdprv1alpha1.QuarantinedLabel] = q.Name
+			return managerClient.Update(ctx, pod, client.FieldOwner(fieldOwner))
+		}, timeout, interval).Should(Succeed())
+
+		Eventually(func(g Gomega) {
+			g.Expect(quarantineOf(ctx, q)(g).Status.Phase).To(Equal(gdprv1alpha1.QuarantineIsolated))
+		}, timeout, interval).Should(Succeed())
+		var replaced []gdprv1alpha1.AuditEvent
+		for _, e := range entriesOf(ctx, ns, w.Name) {
+			if e.Spec.Type == gdprv1alpha1.AuditPodReplaced && e.Spec.Subject.PodUID == string(suspect.UID) {
+				replaced = append(replaced, e)
+			}
+		}
+		Expect(replaced).To(HaveLen(1))
+		Expect(replaced[0].Spec.Recovered).To(BeTrue())
+		Expect(replaced[0].Spec.Reason).To(Equal(string(gdprv1alpha1.AuditReasonQuarantined)))
+		Expect(replaced[0].Spec.Message).To(ContainSubstring("fresh pod " + fresh.Name))
+		Expect(podEntries(ctx, w, string(suspect.UID))).To(ContainElements("PodReplaced/Quarantined", "PodQuarantined/Isolated"))
+		Expect(podEntries(ctx, w, string(suspect.UID))).NotTo(ContainElement(HavePrefix("DriftDetected")))
 	})
 
 	It("stalls, naming spec.pod, when the pod does not exist", func(ctx SpecContext) {

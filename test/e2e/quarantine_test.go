@@ -103,9 +103,12 @@ var _ = Describe("Quarantine", Ordered, func() {
 		Expect(kubectl(ctx, "get", "pods", "-n", namespace, "-l", "gdpr.amber.dev/quarantined=inc-2291", "-o", "jsonpath={.items[*].metadata.name}")).To(Equal(suspect))
 
 		By("the workload counts two pods, and is not replacing the quarantined one again")
-		kubectl(ctx, "wait", "-n", namespace, "--for=condition=Ready", "gdprw/suspect", "--timeout="+waitTimeout.String())
-		Expect(kubectl(ctx, "get", "gdprw", "suspect", "-n", namespace, "-o", "jsonpath={.status.readyReplicas}")).To(Equal("2"))
-		Expect(kubectl(ctx, "get", "gdprw", "suspect", "-n", namespace, "-o", `jsonpath={.status.conditions[?(@.type=="InSync")].status}`)).To(Equal("True"))
+		Eventually(func() string {
+			return kubectl(ctx, "get", "gdprw", "suspect", "-n", namespace, "-o",
+				`jsonpath={.status.replicas} {.status.readyReplicas} {.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="InSync")].status}`)
+		}, waitTimeout, interval).Should(Equal("2 2 True True"))
+		Expect(kubectl(ctx, "get", "pods", "-n", namespace, "-l", "gdpr.amber.dev/workload=suspect", "-o", `jsonpath={.items[*].metadata.annotations.gdpr\.amber\.dev/replaces}`)).To(Equal(suspect),
+			"one fresh pod replaced the suspect, and no other")
 	})
 
 	It("deletes the pod after keep, a restarted manager too, and the ledger tells every step once", func(ctx SpecContext) {
@@ -135,6 +138,8 @@ var _ = Describe("Quarantine", Ordered, func() {
 		steps := kubectl(ctx, "get", "ae", "-n", namespace, "-l", "gdpr.amber.dev/quarantine=inc-2291", "--sort-by=.spec.sequence",
 			"-o", `jsonpath={range .items[*]}{.spec.type}/{.spec.reason}{"\n"}{end}`)
 		Expect(strings.Fields(steps)).To(Equal([]string{"PodQuarantined/Requested", "PodReplaced/Quarantined", "PodQuarantined/Isolated", "PodDeleted/QuarantineEnded"}))
+		Expect(kubectl(ctx, "get", "ae", "-n", namespace, "-l", "gdpr.amber.dev/quarantine=inc-2291,gdpr.amber.dev/reason=Requested",
+			"-o", "jsonpath={.items[*].spec.actor}")).To(HavePrefix("hmac-sha256:"), "who asked: the plugin's field manager, pseudonymised")
 		kubectl(ctx, "amber", "verify", "-n", namespace, "suspect", "--max-unsigned=20")
 	})
 })
