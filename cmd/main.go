@@ -228,6 +228,18 @@ func main() {
 		log.Error(err, "Unable to set up controller", "controller", "GDPRWorkload")
 		os.Exit(1)
 	}
+	// Incident response (issue 13): quarantine of a suspect pod.
+	if err := (&controllers.QuarantineReconciler{
+		Client:    mgr.GetClient(),
+		Scheme:    mgr.GetScheme(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("amber"),
+		Ledger:    writer,
+		Actors:    audit.Actors{Mode: actors, Key: keys.Pseudonym},
+	}).SetupWithManager(mgr); err != nil {
+		log.Error(err, "Unable to set up controller", "controller", "Quarantine")
+		os.Exit(1)
+	}
 	// Admission (issue 12): GDPRWorkloads validated at apply time by a dry-run pod creation.
 	controllers.SetupWorkloadAdmission(mgr, residencyKeys)
 	if err := (&controllers.AuditLedgerReconciler{
@@ -250,6 +262,18 @@ func main() {
 		os.Exit(1)
 	}
 	controllers.SetupPodAdmission(mgr, writer, audit.Actors{Mode: actors, Key: keys.Pseudonym}, managerUsername)
+	// Incident response (issue 13): BreakGlasses admitted (defaulted, name reuse refused,
+	// granted in the ledger) and their windows kept.
+	controllers.SetupBreakGlassAdmission(mgr, writer, audit.Actors{Mode: actors, Key: keys.Pseudonym})
+	if err := (&controllers.BreakGlassReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Ledger:    writer,
+		Recorder:  mgr.GetEventRecorder("amber"),
+	}).SetupWithManager(mgr); err != nil {
+		log.Error(err, "Unable to set up controller", "controller", "BreakGlass")
+		os.Exit(1)
+	}
 	if exportPath != "" {
 		if err := audit.AddExporter(mgr, exportPath); err != nil {
 			log.Error(err, "Unable to set up the ledger export", "path", exportPath)

@@ -54,7 +54,7 @@ const AdmissionFieldManager = "amber"
 // caBundleKey is where cert-controller keeps the CA certificate in the serving Secret.
 const caBundleKey = "ca.crt"
 
-// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations;mutatingwebhookconfigurations,verbs=get;list;watch;create;update;patch
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingadmissionpolicies;validatingadmissionpolicybindings,verbs=get;list;watch;create;update;patch
 
 // AdmissionGuard installs Amber's admission configuration (the webhook configuration and the
@@ -165,6 +165,7 @@ func (g *AdmissionGuard) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("admissionguard").
 		Watches(&admissionregistrationv1.ValidatingWebhookConfiguration{}, one, named(admission.ConfigurationName)).
+		Watches(&admissionregistrationv1.MutatingWebhookConfiguration{}, one, named(admission.ConfigurationName)).
 		Watches(&admissionregistrationv1.ValidatingAdmissionPolicy{}, one, named(admission.PolicyName)).
 		Watches(&admissionregistrationv1.ValidatingAdmissionPolicyBinding{}, one, named(admission.PolicyBindingName)).
 		Watches(&corev1.Secret{}, one, secret).
@@ -196,6 +197,7 @@ type guarded struct {
 
 func (g *AdmissionGuard) objects(opts admission.Options) []guarded {
 	config := admission.Desired(opts)
+	mutating := admission.DesiredMutating(opts)
 	policy, binding := admission.DesiredPolicy(opts)
 	return []guarded{
 		{
@@ -205,6 +207,15 @@ func (g *AdmissionGuard) objects(opts admission.Options) []guarded {
 			},
 			restore: func(live client.Object) {
 				live.(*admissionregistrationv1.ValidatingWebhookConfiguration).Webhooks = config.DeepCopy().Webhooks
+			},
+		},
+		{
+			kind: "MutatingWebhookConfiguration", desired: mutating, live: &admissionregistrationv1.MutatingWebhookConfiguration{},
+			differs: func(live client.Object) bool {
+				return admission.MutatingConfigurationDiffers(mutating, live.(*admissionregistrationv1.MutatingWebhookConfiguration))
+			},
+			restore: func(live client.Object) {
+				live.(*admissionregistrationv1.MutatingWebhookConfiguration).Webhooks = mutating.DeepCopy().Webhooks
 			},
 		},
 		{
@@ -281,7 +292,7 @@ func (g *AdmissionGuard) Reconcile(ctx context.Context, _ reconcile.Request) (ct
 	}
 	log.V(1).Info("Admission configuration in place")
 	g.setGuarded(ctx, metav1.ConditionTrue, gdprv1alpha1.ReasonConfigInstalled,
-		fmt.Sprintf("ValidatingWebhookConfiguration %s and ValidatingAdmissionPolicy %s are installed as Amber wants them", admission.ConfigurationName, admission.PolicyName))
+		fmt.Sprintf("ValidatingWebhookConfiguration %s, MutatingWebhookConfiguration %s and ValidatingAdmissionPolicy %s are installed as Amber wants them", admission.ConfigurationName, admission.ConfigurationName, admission.PolicyName))
 	return ctrl.Result{}, nil
 }
 

@@ -109,6 +109,7 @@ var _ = Describe("The admission configuration", Ordered, func() {
 		// not take the suite's for tampering. AfterAll puts the suite's back.
 		Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, admissionConfig.DeepCopy()))).To(Succeed())
 		Eventually(config, timeout, interval).Should(BeNil())
+		Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, mutatingConfig.DeepCopy()))).To(Succeed())
 
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		Expect(err).NotTo(HaveOccurred())
@@ -167,6 +168,7 @@ var _ = Describe("The admission configuration", Ordered, func() {
 			&admissionregistrationv1.ValidatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: admission.PolicyBindingName}},
 			&admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: admission.PolicyName}},
 			&admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: admission.ConfigurationName}},
+			&admissionregistrationv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: admission.ConfigurationName}},
 		} {
 			Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, o))).To(Succeed())
 		}
@@ -177,6 +179,7 @@ var _ = Describe("The admission configuration", Ordered, func() {
 		}, timeout, interval).Should(Succeed())
 		By("putting the suite's configuration back, and waiting until its webhook answers")
 		Expect(k8sClient.Create(ctx, admissionConfig.DeepCopy())).To(Succeed())
+		Expect(k8sClient.Create(ctx, mutatingConfig.DeepCopy())).To(Succeed())
 		Eventually(func() error {
 			return impostor.Create(ctx, impostorPod("after"), client.DryRunAll)
 		}, timeout, interval).Should(MatchError(ContainSubstring("denied the request")))
@@ -202,6 +205,10 @@ var _ = Describe("The admission configuration", Ordered, func() {
 		wantPolicy, wantBinding := admission.DesiredPolicy(admissionGuard.Options)
 		Expect(admission.PolicyDiffers(wantPolicy, policy)).To(BeFalse(), "the policy as served differs from the one applied: the guard would put it back forever")
 		Expect(admission.BindingDiffers(wantBinding, binding)).To(BeFalse())
+		mutating := &admissionregistrationv1.MutatingWebhookConfiguration{}
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: admission.ConfigurationName}, mutating)).To(Succeed())
+		Expect(admission.MutatingConfigurationDiffers(admission.DesiredMutating(admissionGuard.Options), mutating)).To(BeFalse(),
+			"the mutating configuration as served differs from the one applied: the guard would put it back forever")
 
 		// The API server trusts exactly the caBundle; so does this client. Nothing registers
 		// a handler on this manager's server, so the path answers 404: TLS is what is checked.

@@ -24,11 +24,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/go-logr/logr"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -39,6 +42,7 @@ import (
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/admission"
 	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/breakglass"
 )
 
 // recordTimeout bounds writing a refusal's ledger entry, so that the webhook answers within
@@ -66,7 +70,13 @@ type PodAdmission struct {
 	ManagerUsername string
 	// Scheme decodes the objects of a request.
 	Scheme *runtime.Scheme
+	// Writer adds a pod to a BreakGlass's status.touchedPods before an operation on it is
+	// let through under that BreakGlass.
+	Writer client.Client
 }
+
+// +kubebuilder:rbac:groups=gdpr.amber.dev,resources=breakglasses,verbs=get;list;watch
+// +kubebuilder:rbac:groups=gdpr.amber.dev,resources=breakglasses/status,verbs=get;update;patch
 
 // SetupPodAdmission registers the pod webhook on the manager's webhook server, at
 // admission.PodsPath. The webhook configuration that sends requests there is installed
@@ -80,6 +90,7 @@ func SetupPodAdmission(mgr ctrl.Manager, ledger *audit.Writer, actors audit.Acto
 		Recorder:        mgr.GetEventRecorder("amber"),
 		ManagerUsername: managerUsername,
 		Scheme:          mgr.GetScheme(),
+		Writer:          mgr.GetClient(),
 	}})
 }
 
@@ -108,6 +119,14 @@ func (h *PodAdmission) Handle(ctx context.Context, req webhookadmission.Request)
 	if decision.Verdict == admission.Allow {
 		return webhookadmission.Allowed("")
 	}
+	if (decision.Verdict == admission.Deny || decision.Verdict == admission.Warn) && facts.breakGlassesCached {
+		// The cache had no BreakGlass for this; one created a moment ago may not be in it
+		// yet. A refusal is worth one read from the API server.
+		if err := h.gatherBreakGlasses(ctx, &facts, h.APIReader); err != nil {
+			return webhookadmission.Errored(http.StatusInternalServerError, fmt.Errorf("amber could not decide on this request, so it is refused: %w", err))
+		}
+		decision = admission.Decide(facts.Facts)
+	}
 	log := ctrl.LoggerFrom(ctx).WithValues("pod", klog.KRef(req.Namespace, admission.PodName(facts.Facts)), "reason", decision.Reason)
 	if facts.Governor != nil {
 		log = log.WithValues("GDPRWorkload", klog.KRef(req.Namespace, facts.Governor.Name))
@@ -117,6 +136,9 @@ func (h *PodAdmission) Handle(ctx context.Context, req webhookadmission.Request)
 		operation += "/" + req.SubResource
 	}
 	dryRun := req.DryRun != nil && *req.DryRun
+	if decision.Verdict == admission.UnderBreakGlass {
+		return h.underBreakGlass(ctx, req, facts, decision, dryRun, log)
+	}
 	if !dryRun { // sideEffects NoneOnDryRun: a dry run is answered, never recorded
 		if err := h.record(ctx, req, facts, decision); err != nil {
 			log.Error(err, "Refusing a request whose ledger entry could not be written")
@@ -151,6 +173,9 @@ type podFacts struct {
 	admission.Facts
 	workload *gdprv1alpha1.GDPRWorkload
 	command  []string
+	// breakGlassesCached is true when Facts.BreakGlasses came from the cache, which may not
+	// hold one created a moment ago.
+	breakGlassesCached bool
 }
 
 // gather reads the request's pods (or, on CONNECT, the pod from the cache) and the workload
@@ -160,8 +185,10 @@ func (h *PodAdmission) gather(ctx context.Context, req webhookadmission.Request)
 		Operation:       string(req.Operation),
 		Subresource:     req.SubResource,
 		Username:        req.UserInfo.Username,
+		Groups:          req.UserInfo.Groups,
 		ManagerUsername: h.ManagerUsername,
 		Pod:             req.Name,
+		Now:             time.Now(),
 	}}
 	decoder := webhookadmission.NewDecoder(h.Scheme)
 	switch req.Operation {
@@ -215,7 +242,95 @@ func (h *PodAdmission) gather(ctx context.Context, req webhookadmission.Request)
 	}
 	f.workload = w
 	f.Governor = &admission.Governor{Name: w.Name, Mode: w.Spec.Admission.Mode, IgnoreMetadata: w.Spec.DriftPolicy.IgnoreMetadata}
+	if _, ok := breakglass.OperationOf(f.Operation, f.Subresource); ok {
+		if err := h.gatherBreakGlasses(ctx, &f, h.Client); err != nil {
+			return f, err
+		}
+		f.breakGlassesCached = true
+	}
 	return f, nil
+}
+
+// gatherBreakGlasses reads the BreakGlasses of the pod's workload, from the cache or, on a
+// refusal the cache may be behind on, from the API server. They are listed by namespace
+// (the cache's own index) and filtered here: a namespace holds few, and any client, cached or
+// not, can answer that.
+func (h *PodAdmission) gatherBreakGlasses(ctx context.Context, f *podFacts, from client.Reader) error {
+	var list gdprv1alpha1.BreakGlassList
+	if err := from.List(ctx, &list, client.InNamespace(f.workload.Namespace)); err != nil {
+		return fmt.Errorf("list the BreakGlasses of namespace %s: %w", f.workload.Namespace, err)
+	}
+	f.BreakGlasses = f.BreakGlasses[:0]
+	for _, bg := range list.Items {
+		if bg.Spec.Workload == f.workload.Name {
+			f.BreakGlasses = append(f.BreakGlasses, bg)
+		}
+	}
+	f.breakGlassesCached = false
+	return nil
+}
+
+// underBreakGlass lets through a request an open BreakGlass opens, once the pod is among the
+// BreakGlass's touched pods and the use is a BreakGlassUsed entry in the ledger. Either
+// failing refuses it (as if there were no BreakGlass): a touched pod that is not recorded
+// would never be replaced, and a use the ledger does not hold never happened as far as an
+// auditor can tell. A dry run (debug only: CONNECT has none) is answered, never recorded.
+func (h *PodAdmission) underBreakGlass(ctx context.Context, req webhookadmission.Request, f podFacts, d admission.Decision, dryRun bool, log logr.Logger) webhookadmission.Response {
+	log = log.WithValues("BreakGlass", klog.KRef(req.Namespace, d.BreakGlass.Name))
+	if dryRun {
+		return webhookadmission.Allowed("").WithWarnings(d.Message)
+	}
+	refuse := func(err error, what string) webhookadmission.Response {
+		log.Error(err, "Refusing a request under a BreakGlass: "+what)
+		f := f.Facts
+		f.BreakGlasses = nil
+		refusal := refusalOf(f, admission.Decide(f))
+		return webhookadmission.Denied(fmt.Sprintf("%s BreakGlass %s would let it through, but Amber could not %s, so it is refused. Try again.", refusal.Message, d.BreakGlass.Name, what))
+	}
+	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
+	defer cancel()
+	if err := h.touch(ctx, d.BreakGlass, f.Old); err != nil {
+		return refuse(err, "add the pod to its status.touchedPods")
+	}
+	entry, _ := admission.Entry(f.Facts, d, string(f.workload.UID), admission.Requester{
+		UID: string(req.UID), Username: req.UserInfo.Username, Groups: req.UserInfo.Groups, Command: f.command,
+	}, h.Actors)
+	if _, err := h.Ledger.AppendWithLabels(ctx, f.workload.Namespace, f.workload.Name, entry, map[string]string{gdprv1alpha1.AuditBreakGlassLabel: d.BreakGlass.Name}); err != nil {
+		return refuse(err, "record its use in the ledger")
+	}
+	log.Info("Allowing a request under a BreakGlass")
+	h.Recorder.Eventf(f.workload, f.Old, corev1.EventTypeWarning, gdprv1alpha1.EventBreakGlassUsed, "Admission", "%s", d.Message)
+	return webhookadmission.Allowed("").WithWarnings(d.Message)
+}
+
+// touch adds pod to the BreakGlass's status.touchedPods (through the status subresource,
+// retried on conflict with the controller's own status writes); a pod already there keeps
+// its firstUsed. A BreakGlass deleted meanwhile, or whose window closed, is an error: the
+// request is then refused.
+func (h *PodAdmission) touch(ctx context.Context, bg *gdprv1alpha1.BreakGlass, pod *corev1.Pod) error {
+	if pod == nil || pod.UID == "" {
+		return fmt.Errorf("the pod's UID is not known")
+	}
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		live := &gdprv1alpha1.BreakGlass{}
+		if err := h.APIReader.Get(ctx, client.ObjectKeyFromObject(bg), live); err != nil {
+			return fmt.Errorf("read BreakGlass %s: %w", bg.Name, err)
+		}
+		if live.UID != bg.UID {
+			return fmt.Errorf("BreakGlass %s was deleted and created again", bg.Name)
+		}
+		// The cache may be a moment behind a deletion; the object just read is not.
+		if !breakglass.Open(live, time.Now()) {
+			return fmt.Errorf("the window of BreakGlass %s has closed", bg.Name)
+		}
+		if breakglass.Touched(live, string(pod.UID)) {
+			return nil
+		}
+		live.Status.TouchedPods = append(live.Status.TouchedPods, gdprv1alpha1.BreakGlassTouchedPod{
+			Name: pod.Name, UID: string(pod.UID), FirstUsed: metav1.Now(),
+		})
+		return h.Writer.Status().Update(ctx, live)
+	})
 }
 
 // governedPod returns the pod if it carries a workload label, nil if it does not or is gone.

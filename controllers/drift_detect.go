@@ -19,14 +19,18 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/breakglass"
 	"github.com/amber-gdpr/amber/internal/drift"
 	"github.com/amber-gdpr/amber/internal/residency"
 	"github.com/amber-gdpr/amber/internal/revision"
@@ -84,6 +88,10 @@ func (r *GDPRWorkloadReconciler) detectDrift(ctx context.Context, scope *workloa
 		return findings, nil
 	}
 
+	// A pod released from service for a Quarantine is not among the owned pods
+	// (observeRetirements): its labels were changed by Amber on purpose, and it is kept as
+	// evidence, not repaired. A pod merely carrying the quarantined label, with no Quarantine
+	// that names it by name and UID, is checked as any pod: the label is drift.
 	for i := range scope.pods.owned {
 		pod := &scope.pods.owned[i]
 		if pod.DeletionTimestamp != nil {
@@ -205,6 +213,14 @@ func (r *GDPRWorkloadReconciler) expectedOf(ctx context.Context, scope *workload
 			return drift.Expected{}, err
 		}
 	}
+	// Break-glass (issue 13): a pod touched under an open BreakGlass keeps its debug container
+	// until the window closes; the reconcile is woken then, and it is replaced.
+	if until, open, err := r.breakGlassHolds(ctx, w, pod, scope.now); err != nil {
+		return drift.Expected{}, err
+	} else if open {
+		expected.BreakGlassOpen = true
+		scope.requeue(until.Sub(scope.now))
+	}
 	if rev, ok := revision.Find(scope.revisions, pod.Labels[gdprv1alpha1.RevisionLabel]); ok {
 		expected.Digests = map[string][]string{}
 		for _, p := range rev.Pins {
@@ -212,6 +228,24 @@ func (r *GDPRWorkloadReconciler) expectedOf(ctx context.Context, scope *workload
 		}
 	}
 	return expected, nil
+}
+
+// breakGlassHolds reports whether an open BreakGlass of the workload touched the pod, and
+// when the last such window closes (breakglass.HoldsOpen). Read from the API server, and only
+// for a pod with ephemeral containers (rare): admission adds the pod to touchedPods before
+// it lets the container in, but the BreakGlass watch may deliver that after the pod's, and a
+// cache a moment behind would have the pod replaced at once.
+func (r *GDPRWorkloadReconciler) breakGlassHolds(ctx context.Context, w *gdprv1alpha1.GDPRWorkload, pod *corev1.Pod, now time.Time) (time.Time, bool, error) {
+	if len(pod.Spec.EphemeralContainers) == 0 {
+		return time.Time{}, false, nil // nothing a BreakGlass could be holding
+	}
+	var list gdprv1alpha1.BreakGlassList
+	if err := r.APIReader.List(ctx, &list, client.InNamespace(w.Namespace)); err != nil {
+		return time.Time{}, false, fmt.Errorf("list the BreakGlasses of namespace %s: %w", w.Namespace, err)
+	}
+	mine := slices.DeleteFunc(list.Items, func(bg gdprv1alpha1.BreakGlass) bool { return bg.Spec.Workload != w.Name })
+	until, open := breakglass.HoldsOpen(mine, string(pod.UID), now)
+	return until, open, nil
 }
 
 // driftDetectedEntry is the DriftDetected entry of a pod: what changed, who changed it, and

@@ -53,6 +53,10 @@ func (scope *workloadScope) replacementFor() string {
 		if d, ok := scope.drift.found[pod.UID]; ok && d.replace && !replaced[pod.Name] && !taken {
 			return pod.Name
 		}
+		// A pod retired for an incident is replaced as a drifted pod is (retirePods).
+		if scope.retire.decision.Replacing(string(pod.UID)) && !replaced[pod.Name] && !taken {
+			return pod.Name
+		}
 	}
 	// Then gone drifted pods whose replacement a crash kept from being made.
 	for _, name := range scope.drift.awaiting {

@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -142,8 +143,11 @@ func (r *GDPRWorkloadReconciler) recordObservedPods(ctx context.Context, scope *
 		return err
 	}
 	seen := make(map[string]bool, len(scope.pods.owned))
-	for i := range scope.pods.owned {
-		pod := &scope.pods.owned[i]
+	// Pods released from service for a Quarantine are still the workload's: their entries
+	// are kept as any pod's are, and they must not be taken for escaped pods.
+	observed := slices.Concat(scope.pods.owned, scope.pods.released)
+	for i := range observed {
+		pod := &observed[i]
 		uid := string(pod.UID)
 		seen[uid] = true
 		created, err := r.Ledger.Recorded(ctx, w.Namespace, w.Name, uid+"/PodCreated")

@@ -24,6 +24,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
@@ -170,12 +171,15 @@ func (r *GDPRWorkloadReconciler) reconcilePhases(ctx context.Context, scope *wor
 		r.hashTemplate,
 		r.recordWorkload,
 		r.observePods,
+		r.observeRetirements,
 		r.pinRevision,
 		r.recordObservedPods,
 		r.recordRecoveredRepairs,
 		r.detectDrift,
+		r.retirePods,
 		r.planPods,
 		r.reconcilePods,
+		r.endRetirements,
 		r.repairEscaped,
 		r.tallyDrift,
 		r.recordRollout,
@@ -309,6 +313,11 @@ func CacheOptions() cache.Options {
 	if err != nil {
 		panic(fmt.Sprintf("parse pod label selector: %v", err))
 	}
+	// Of NetworkPolicies only Amber's own, the ones that isolate quarantined pods.
+	quarantines, err := labels.Parse(gdprv1alpha1.QuarantinedLabel)
+	if err != nil {
+		panic(fmt.Sprintf("parse NetworkPolicy label selector: %v", err))
+	}
 	// Managed fields are kept only where Amber reads them (who changed a pod, or a workload's
 	// spec), and of a pod only who wrote it: the audit entries alone number one per action.
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
@@ -319,7 +328,8 @@ func CacheOptions() cache.Options {
 		&gdprv1alpha1.AuditLedger{}:  {Transform: cache.TransformStripManagedFields()},
 		// Of a node only its name and labels are read (where it is, for residency): its
 		// status, images and conditions would cost memory on every node update.
-		&corev1.Node{}: {Transform: keepNodeLabels},
+		&corev1.Node{}:                {Transform: keepNodeLabels},
+		&networkingv1.NetworkPolicy{}: {Label: quarantines, Transform: cache.TransformStripManagedFields()},
 	}}
 }
 
@@ -343,6 +353,9 @@ func (r *GDPRWorkloadReconciler) setupWithManager(mgr ctrl.Manager, do reconcile
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Pod{}, nodeIndex, podNode); err != nil {
 		return fmt.Errorf("index pods by node: %w", err)
 	}
+	if err := indexIncidents(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
 	r.expectations = newPodExpectations()
 	r.pinner = newImagePinner(r.Images)
 	r.drift = newDriftTracker()
@@ -362,6 +375,11 @@ func (r *GDPRWorkloadReconciler) setupWithManager(mgr ctrl.Manager, do reconcile
 			return podChangeMatters(e.ObjectOld, e.ObjectNew)
 		}})).
 		Owns(&appsv1.ControllerRevision{}).
+		// A BreakGlass whose touched pods or deletion change, or a Quarantine whose status
+		// or deletion change, retires pods (gdprworkload_retire.go); a window closing by
+		// time alone is a requeue of its own.
+		Watches(&gdprv1alpha1.BreakGlass{}, handler.EnqueueRequestsFromMapFunc(breakGlassWorkload)).
+		Watches(&gdprv1alpha1.Quarantine{}, handler.EnqueueRequestsFromMapFunc(quarantineWorkload)).
 		// A pull secret or service account that changes wakes the workloads whose pins depend
 		// on it: with those, a stalled or waiting workload needs no timer.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.workloadsUsing)).

@@ -27,6 +27,7 @@ import (
 // *audit.Writer.
 type ledgerAppender interface {
 	Append(ctx context.Context, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec) (bool, error)
+	AppendWithLabels(ctx context.Context, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec, labels map[string]string) (bool, error)
 	Drift(ctx context.Context, namespace, ledgerName string) (ledger.DriftTally, error)
 }
 
@@ -56,6 +57,15 @@ func (l *workloadLedger) append(ctx context.Context, entry gdprv1alpha1.AuditEve
 		return false, err
 	}
 	return l.writer.Append(ctx, l.namespace, l.name, entry)
+}
+
+// appendLabelled is append with further labels on the entry's AuditEvent (the BreakGlass or
+// Quarantine it is about).
+func (l *workloadLedger) appendLabelled(ctx context.Context, entry gdprv1alpha1.AuditEventSpec, labels map[string]string) (bool, error) {
+	if err := l.wait(); err != nil {
+		return false, err
+	}
+	return l.writer.AppendWithLabels(ctx, l.namespace, l.name, entry, labels)
 }
 
 // drift returns what the ledger records of drift, this reconcile's drift included.

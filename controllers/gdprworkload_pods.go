@@ -35,6 +35,7 @@ import (
 	"github.com/amber-gdpr/amber/internal/failure"
 	"github.com/amber-gdpr/amber/internal/podplan"
 	"github.com/amber-gdpr/amber/internal/residency"
+	"github.com/amber-gdpr/amber/internal/retire"
 )
 
 // rolloutBounds resolves spec.strategy against the desired number of pods: surge rounds up,
@@ -113,6 +114,14 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 		if !ok {
 			continue // created moments ago and not in the cache yet: the next reconcile sees it
 		}
+		ret, retired := scope.retirementOf(pod)
+		if retired && ret.Action == retire.Release {
+			// A quarantined pod is released from service where it would be deleted, and kept.
+			if _, err := r.releasePod(ctx, scope, pod, ret); err != nil {
+				return err
+			}
+			continue
+		}
 		log.Info("Deleting pod", "pod", klog.KObj(pod), "phase", scope.pods.plan.Phase)
 		err := r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID})
 		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
@@ -128,11 +137,16 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 			if drifted {
 				reason = gdprv1alpha1.AuditReasonDrifted
 			}
-			if err := r.recordPodDeleted(ctx, scope, pod, reason, false); err != nil {
+			if retired {
+				reason = ret.Deleted
+				if err := r.recordRetiredDeleted(ctx, scope, pod, ret); err != nil {
+					return err
+				}
+			} else if err := r.recordPodDeleted(ctx, scope, pod, reason, false); err != nil {
 				return err
 			}
 			r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, gdprv1alpha1.EventPodDeleted, "DeletePod", "Deleted pod %s (%s)", pod.Name, reason)
-			if drifted {
+			if drifted || retired {
 				replaced = append(replaced, pod)
 			}
 		}
@@ -171,6 +185,13 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 		}
 	}
 	for _, pod := range replaced {
+		if ret, retired := scope.retirementOf(pod); retired {
+			// Retired for an incident: the entry says which, whether it also drifted or not.
+			if err := r.recordRetired(ctx, scope, pod, ret, scope.replacementOf(pod.Name), false); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := r.recordReplaced(ctx, scope, pod); err != nil {
 			return err
 		}

@@ -41,9 +41,10 @@ type workloadScope struct {
 	// ledger is the only way the reconcile writes to the workload's ledger.
 	ledger *workloadLedger
 
-	pin   pinScope
-	pods  podScope
-	drift driftScope
+	pin    pinScope
+	pods   podScope
+	drift  driftScope
+	retire retireScope
 
 	// requeueAfter is when to look at the workload again, 0 for no particular time.
 	requeueAfter time.Duration
@@ -74,6 +75,9 @@ type podScope struct {
 	// escaped are pods Amber created that lost their workload label or controller reference:
 	// the cache no longer shows them as the workload's, but they still run.
 	escaped []corev1.Pod
+	// released are pods released from service for a Quarantine (retire.Keep, retire.Delete):
+	// still the workload's, but no longer counted, planned for or checked for drift.
+	released []corev1.Pod
 	// pending is true while created or deleted pods have not shown up in the cache.
 	pending bool
 	// unschedulable counts the pods the scheduler found no node for; schedulerSays is its

@@ -68,6 +68,7 @@ var (
 	managerClient   client.Client
 	managerUsername string
 	admissionConfig *admissionregistrationv1.ValidatingWebhookConfiguration
+	mutatingConfig  *admissionregistrationv1.MutatingWebhookConfiguration
 	k8sClient       client.Client
 	scheme          = runtime.NewScheme()
 	cancelMgr       context.CancelFunc
@@ -229,6 +230,14 @@ var _ = BeforeSuite(func() {
 		Admission: admissionGuard,
 	}
 	Expect(workloads.setupWithManager(mgr, reconciles.wrap(workloads))).To(Succeed())
+	Expect((&QuarantineReconciler{
+		Client:    mgr.GetClient(),
+		Scheme:    mgr.GetScheme(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("amber"),
+		Ledger:    writer,
+		Actors:    actors,
+	}).SetupWithManager(mgr)).To(Succeed())
 	Expect((&AuditLedgerReconciler{
 		Client:             mgr.GetClient(),
 		Recorder:           mgr.GetEventRecorder("amber"),
@@ -243,6 +252,13 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	Expect(managerUsername).To(Equal("amber-manager"))
 	SetupPodAdmission(mgr, writer, actors, managerUsername)
+	SetupBreakGlassAdmission(mgr, writer, actors)
+	Expect((&BreakGlassReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Ledger:    writer,
+		Recorder:  mgr.GetEventRecorder("amber"),
+	}).SetupWithManager(mgr)).To(Succeed())
 	SetupWorkloadAdmission(mgr, residency.DefaultKeys)
 
 	var ctx context.Context
@@ -260,11 +276,20 @@ var _ = BeforeSuite(func() {
 		ManagerUsername: managerUsername,
 	})
 	Expect(k8sClient.Create(context.Background(), admissionConfig.DeepCopy())).To(Succeed())
+	mutatingConfig = admission.DesiredMutating(admission.Options{
+		Endpoint:        admission.Endpoint{URL: "https://" + net.JoinHostPort(hook.LocalServingHost, strconv.Itoa(hook.LocalServingPort))},
+		CABundle:        hook.LocalServingCAData,
+		ManagerUsername: managerUsername,
+	})
+	Expect(k8sClient.Create(context.Background(), mutatingConfig.DeepCopy())).To(Succeed())
 })
 
 var _ = AfterSuite(func() {
 	if admissionConfig != nil {
 		Expect(client.IgnoreNotFound(k8sClient.Delete(context.Background(), admissionConfig.DeepCopy()))).To(Succeed())
+	}
+	if mutatingConfig != nil {
+		Expect(client.IgnoreNotFound(k8sClient.Delete(context.Background(), mutatingConfig.DeepCopy()))).To(Succeed())
 	}
 	if cancelMgr != nil {
 		cancelMgr()

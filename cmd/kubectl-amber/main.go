@@ -22,6 +22,8 @@ limitations under the License.
 //	kubectl amber history WORKLOAD [-n NAMESPACE] [-o json]       list a workload's revisions
 //	kubectl amber rollback WORKLOAD [--to-revision N] [--dry-run] return it to an earlier revision
 //	kubectl amber incident report [--since T] [-n NS | -A]       draft the Art. 33 timeline of an incident
+//	kubectl amber quarantine POD --reason "..." [--keep 24h]     take a suspect pod out of service, kept for examination
+//	kubectl amber breakglass WORKLOAD --ops exec --reason R      open a workload's pods for a short, recorded window
 //
 // verify exits 0 only when every chain and its signed checkpoints verify; otherwise 1, with
 // the first bad sequence number and what is wrong with it. records prints every workload's
@@ -58,12 +60,20 @@ const usage = `Usage:
   kubectl amber incident report [--since T] [--until T] [-n NAMESPACE | -A] [--workload W] [-o markdown|json]
                                                        draft, from the verified ledgers, the timeline of an incident
                                                        for a breach notification (GDPR Art. 33)
+  kubectl amber quarantine POD --reason "..." [--keep 24h] [-n NAMESPACE] [--name NAME]
+                                                       replace a suspect pod by a fresh one, then take it out of
+                                                       service, isolated and kept for examination until --keep
+  kubectl amber breakglass WORKLOAD --ops exec,attach --reason "..." [--pod P ...] [--for user:alice,group:oncall]
+                                    [--duration 30m] [-n NAMESPACE] [--name NAME]
+                                                       open the workload's pods to exec, attach, debug or portForward
+                                                       for a short window; every use recorded, every touched pod replaced
 
 Exit status: verify: 0 when every chain and its signed checkpoints verify, 1 when one does not.
 records: 0 when printed, 1 with --strict when the record holds findings. history: 0 when
 printed. rollback: 0 when rolled back, 1 when there is nothing to roll back to or the write
-failed. incident report: 0 when printed, 1 when printed but a chain does not verify. All: 2 on
-bad usage. 'kubectl amber COMMAND --help' lists a command's flags.
+failed. incident report: 0 when printed, 1 when printed but a chain does not verify.
+quarantine: 0 when created, 1 when the pod cannot be quarantined. breakglass: 0 when created,
+1 when refused. All: 2 on bad usage. 'kubectl amber COMMAND --help' lists a command's flags.
 `
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -85,6 +95,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return rollbackCommand(ctx, args[1:], stdout, stderr)
 	case "incident":
 		return incidentCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "quarantine":
+		return quarantineCommand(ctx, args[1:], stdout, stderr)
+	case "breakglass":
+		return breakGlassCommand(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "kubectl amber: unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -42,10 +42,20 @@ const (
 	// WorkloadsWebhook validates GDPRWorkloads by a server-side dry-run of one of their pods.
 	WorkloadsWebhook = "gdprworkloads.admission.gdpr.amber.dev"
 
-	// PodsPath and WorkloadsPath are where the manager's webhook server answers. The pods
-	// path serves both PodsWebhook and ConnectWebhook.
-	PodsPath      = "/validate-pods"
-	WorkloadsPath = "/validate-gdprworkloads"
+	// BreakGlassesWebhook validates a BreakGlass being created: its name was never used in
+	// the namespace, its workload exists, and its BreakGlassGranted entry is written.
+	BreakGlassesWebhook = "breakglasses.admission.gdpr.amber.dev"
+	// BreakGlassDefaultsWebhook, the one webhook of the MutatingWebhookConfiguration, sets
+	// a BreakGlass's spec.users to its creator when it names neither users nor groups.
+	BreakGlassDefaultsWebhook = "breakglasses.defaults.gdpr.amber.dev"
+
+	// PodsPath, WorkloadsPath, BreakGlassesPath and BreakGlassDefaultsPath are where the
+	// manager's webhook server answers. The pods path serves both PodsWebhook and
+	// ConnectWebhook.
+	PodsPath               = "/validate-pods"
+	WorkloadsPath          = "/validate-gdprworkloads"
+	BreakGlassesPath       = "/validate-breakglasses"
+	BreakGlassDefaultsPath = "/default-breakglasses"
 
 	// GovernedNamespaceLabel marks the namespaces that hold a GDPRWorkload; the connect
 	// webhook is called only for them.
@@ -171,7 +181,60 @@ func Desired(o Options) *admissionregistrationv1.ValidatingWebhookConfiguration 
 				TimeoutSeconds:          ptr.To[int32](WorkloadTimeoutSeconds),
 				AdmissionReviewVersions: []string{"v1"},
 			},
+			{
+				// Failing closed matters most here: a BreakGlass admitted without its check
+				// could reopen a used name, and one without its Granted entry would open a
+				// window the ledger does not know of.
+				Name:         BreakGlassesWebhook,
+				ClientConfig: o.clientConfig(BreakGlassesPath),
+				Rules: []admissionregistrationv1.RuleWithOperations{{
+					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
+					Rule:       breakGlassRule(),
+				}},
+				MatchConditions:         notManager,
+				FailurePolicy:           fail,
+				MatchPolicy:             equivalent,
+				SideEffects:             noneOnDryRun,
+				TimeoutSeconds:          ptr.To[int32](TimeoutSeconds),
+				AdmissionReviewVersions: []string{"v1"},
+			},
 		},
+	}
+}
+
+// DesiredMutating is the MutatingWebhookConfiguration Amber installs and guards beside
+// Desired: it only defaults a BreakGlass's subjects to its creator, whom only the admission
+// request names. It fails closed too: a BreakGlass admitted without it would name nobody,
+// which the schema allows, and open nothing; failing is clearer.
+func DesiredMutating(o Options) *admissionregistrationv1.MutatingWebhookConfiguration {
+	return &admissionregistrationv1.MutatingWebhookConfiguration{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "MutatingWebhookConfiguration"},
+		ObjectMeta: metav1.ObjectMeta{Name: ConfigurationName, Labels: map[string]string{"app.kubernetes.io/managed-by": "amber"}},
+		Webhooks: []admissionregistrationv1.MutatingWebhook{{
+			Name:         BreakGlassDefaultsWebhook,
+			ClientConfig: o.clientConfig(BreakGlassDefaultsPath),
+			Rules: []admissionregistrationv1.RuleWithOperations{{
+				Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
+				Rule:       breakGlassRule(),
+			}},
+			MatchConditions: []admissionregistrationv1.MatchCondition{{
+				Name:       "not-the-manager",
+				Expression: fmt.Sprintf("request.userInfo.username != %s", celString(o.ManagerUsername)),
+			}},
+			FailurePolicy:           ptr.To(admissionregistrationv1.Fail),
+			MatchPolicy:             ptr.To(admissionregistrationv1.Equivalent),
+			SideEffects:             ptr.To(admissionregistrationv1.SideEffectClassNone),
+			TimeoutSeconds:          ptr.To[int32](TimeoutSeconds),
+			ReinvocationPolicy:      ptr.To(admissionregistrationv1.NeverReinvocationPolicy),
+			AdmissionReviewVersions: []string{"v1"},
+		}},
+	}
+}
+
+func breakGlassRule() admissionregistrationv1.Rule {
+	return admissionregistrationv1.Rule{
+		APIGroups: []string{gdprv1alpha1.GroupVersion.Group}, APIVersions: []string{gdprv1alpha1.GroupVersion.Version},
+		Resources: []string{"breakglasses"}, Scope: ptr.To(admissionregistrationv1.NamespacedScope),
 	}
 }
 

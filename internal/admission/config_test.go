@@ -33,20 +33,29 @@ func TestDesired(t *testing.T) {
 	}{
 		{"a manager outside the cluster is reached by URL, each webhook on its path",
 			Options{Endpoint: Endpoint{URL: "https://localhost:9443/"}, ManagerUsername: "kubernetes-admin"},
-			map[string]string{PodsWebhook: "https://localhost:9443/validate-pods", ConnectWebhook: "https://localhost:9443/validate-pods", WorkloadsWebhook: "https://localhost:9443/validate-gdprworkloads"},
+			map[string]string{PodsWebhook: "https://localhost:9443/validate-pods", ConnectWebhook: "https://localhost:9443/validate-pods", WorkloadsWebhook: "https://localhost:9443/validate-gdprworkloads",
+				BreakGlassesWebhook: "https://localhost:9443/validate-breakglasses", BreakGlassDefaultsWebhook: "https://localhost:9443/default-breakglasses"},
 			nil, "request.userInfo.username != 'kubernetes-admin'"},
 		{"a manager in the cluster is reached through its Service, and its own name is quoted safely",
 			Options{Endpoint: Endpoint{Service: service}, ManagerUsername: `system:serviceaccount:amber-system:it's`},
 			nil,
-			map[string]string{PodsWebhook: "/validate-pods", ConnectWebhook: "/validate-pods", WorkloadsWebhook: "/validate-gdprworkloads"},
+			map[string]string{PodsWebhook: "/validate-pods", ConnectWebhook: "/validate-pods", WorkloadsWebhook: "/validate-gdprworkloads",
+				BreakGlassesWebhook: "/validate-breakglasses", BreakGlassDefaultsWebhook: "/default-breakglasses"},
 			`request.userInfo.username != 'system:serviceaccount:amber-system:it\'s'`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Desired(tc.opts)
-			if got.Name != ConfigurationName || len(got.Webhooks) != 3 {
+			if got.Name != ConfigurationName || len(got.Webhooks) != 4 {
 				t.Fatalf("Desired = %s with %d webhooks", got.Name, len(got.Webhooks))
 			}
-			for _, w := range got.Webhooks {
+			mutating := DesiredMutating(tc.opts)
+			if mutating.Name != ConfigurationName || len(mutating.Webhooks) != 1 {
+				t.Fatalf("DesiredMutating = %s with %d webhooks", mutating.Name, len(mutating.Webhooks))
+			}
+			m := mutating.Webhooks[0]
+			all := append(got.Webhooks, admissionregistrationv1.ValidatingWebhook{Name: m.Name, ClientConfig: m.ClientConfig,
+				MatchConditions: m.MatchConditions, FailurePolicy: m.FailurePolicy})
+			for _, w := range all {
 				if tc.wantURL != nil && (w.ClientConfig.URL == nil || *w.ClientConfig.URL != tc.wantURL[w.Name] || w.ClientConfig.Service != nil) {
 					t.Errorf("%s: clientConfig %+v, want URL %s", w.Name, w.ClientConfig, tc.wantURL[w.Name])
 				}

@@ -21,11 +21,13 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/breakglass"
 	"github.com/amber-gdpr/amber/internal/drift"
 )
 
@@ -72,8 +74,9 @@ type Facts struct {
 	Operation string
 	// Subresource is "" for the pod itself, else the subresource asked for.
 	Subresource string
-	// Username is the requesting user, after impersonation.
+	// Username is the requesting user, after impersonation; Groups are their groups.
 	Username string
+	Groups   []string
 	// ManagerUsername is the user Amber's manager acts as.
 	ManagerUsername string
 	// Pod is the pod's name (on CONNECT and CREATE with generateName, the request's name).
@@ -87,6 +90,10 @@ type Facts struct {
 	// workload label of Old names, or, when the request sets or changes that label (CREATE,
 	// or an UPDATE labelling a pod), the one New's label claims.
 	Governor *Governor
+	// BreakGlasses are the BreakGlasses naming the governing workload; Now is when the
+	// request is decided, which their windows are compared with.
+	BreakGlasses []gdprv1alpha1.BreakGlass
+	Now          time.Time
 }
 
 // Verdict is what admission answers.
@@ -101,6 +108,9 @@ const (
 	// Warn lets it through with a warning to the client and records an AdmissionWouldDeny
 	// entry (Audit mode).
 	Warn Verdict = "Warn"
+	// UnderBreakGlass lets through a request Enforce (or Audit) would refuse, because an
+	// open BreakGlass names its user, operation and pod, and records a BreakGlassUsed entry.
+	UnderBreakGlass Verdict = "BreakGlass"
 )
 
 // Decision is the answer to one request. Reason and Message are set unless Verdict is Allow.
@@ -111,6 +121,8 @@ type Decision struct {
 	// which workload, and the legitimate ways in. It holds no personal data: it becomes the
 	// ledger entry's message.
 	Message string
+	// BreakGlass is the BreakGlass that lets the request through (Verdict UnderBreakGlass).
+	BreakGlass *gdprv1alpha1.BreakGlass
 }
 
 // EntryType is the ledger entry a decision records: AccessDenied for a refusal,
@@ -121,6 +133,8 @@ func (d Decision) EntryType() gdprv1alpha1.AuditEventType {
 		return gdprv1alpha1.AuditAccessDenied
 	case Warn:
 		return gdprv1alpha1.AuditAdmissionWouldDeny
+	case UnderBreakGlass:
+		return gdprv1alpha1.AuditBreakGlassUsed
 	}
 	return ""
 }
@@ -139,8 +153,41 @@ func (d Decision) EntryType() gdprv1alpha1.AuditEventType {
 //     ignoreMetadata, or the owner references (unless the garbage collector), is refused;
 //     finalizers may change, and an update that changes nothing is allowed.
 //
-// In Audit mode a refusal becomes a warning.
+// In Audit mode a refusal becomes a warning. Exec, attach, port-forward and ephemeral
+// containers that would be refused (or warned about) are let through instead when an open
+// BreakGlass names exactly the user (or one of their groups), the operation and the pod
+// (breakglass.Find): the verdict is then UnderBreakGlass, and the reason the route.
 func Decide(f Facts) Decision {
+	d := decide(f)
+	if d.Verdict != Deny && d.Verdict != Warn {
+		return d
+	}
+	op, ok := breakglass.OperationOf(f.Operation, f.Subresource)
+	if !ok || f.Governor == nil || d.Reason == gdprv1alpha1.AdmissionImpostor {
+		return d
+	}
+	bg := breakglass.Find(f.BreakGlasses, breakglass.Request{
+		User: f.Username, Groups: f.Groups, Operation: op, Workload: f.Governor.Name, Pod: PodName(f),
+	}, f.Now)
+	if bg == nil {
+		return d
+	}
+	_, notAfter := breakglass.Window(bg)
+	return Decision{Verdict: UnderBreakGlass, Reason: d.Reason, BreakGlass: bg, Message: fmt.Sprintf(
+		"pod %s is governed by GDPRWorkload %s: %s is let through under BreakGlass %s and recorded; its window closes at %s, and then the pod is replaced by a fresh one.",
+		PodName(f), f.Governor.Name, routes[d.Reason], bg.Name, notAfter.UTC().Format(time.RFC3339))}
+}
+
+// routes words what each route that a BreakGlass can open does to the pod.
+var routes = map[gdprv1alpha1.AdmissionReason]string{
+	gdprv1alpha1.AdmissionExec:                "running a command in it (pods/exec)",
+	gdprv1alpha1.AdmissionAttach:              "attaching to its containers (pods/attach)",
+	gdprv1alpha1.AdmissionPortForward:         "forwarding a port into it (pods/portforward)",
+	gdprv1alpha1.AdmissionEphemeralContainers: "adding an ephemeral container to it (pods/ephemeralcontainers, kubectl debug)",
+}
+
+// decide answers as if no BreakGlass existed.
+func decide(f Facts) Decision {
 	if f.ManagerUsername != "" && f.Username == f.ManagerUsername {
 		// The webhook configuration exempts the manager already (a matchCondition); this holds
 		// should the configuration be edited, so that Amber cannot lock itself out.
@@ -169,11 +216,11 @@ func Decide(f Facts) Decision {
 	case OperationConnect:
 		switch f.Subresource {
 		case SubresourceExec:
-			return refuse(f, gdprv1alpha1.AdmissionExec, "running a command in it (pods/exec)")
+			return refuse(f, gdprv1alpha1.AdmissionExec, routes[gdprv1alpha1.AdmissionExec])
 		case SubresourceAttach:
-			return refuse(f, gdprv1alpha1.AdmissionAttach, "attaching to its containers (pods/attach)")
+			return refuse(f, gdprv1alpha1.AdmissionAttach, routes[gdprv1alpha1.AdmissionAttach])
 		case SubresourcePortForward:
-			return refuse(f, gdprv1alpha1.AdmissionPortForward, "forwarding a port into it (pods/portforward)")
+			return refuse(f, gdprv1alpha1.AdmissionPortForward, routes[gdprv1alpha1.AdmissionPortForward])
 		}
 		return Decision{Verdict: Allow}
 	case OperationUpdate:
@@ -183,7 +230,7 @@ func Decide(f Facts) Decision {
 		switch f.Subresource {
 		case SubresourceEphemeralContainers:
 			if !equality.Semantic.DeepEqual(f.Old.Spec.EphemeralContainers, f.New.Spec.EphemeralContainers) {
-				return refuse(f, gdprv1alpha1.AdmissionEphemeralContainers, "adding an ephemeral container to it (pods/ephemeralcontainers, kubectl debug)")
+				return refuse(f, gdprv1alpha1.AdmissionEphemeralContainers, routes[gdprv1alpha1.AdmissionEphemeralContainers])
 			}
 			return Decision{Verdict: Allow}
 		case SubresourceResize:

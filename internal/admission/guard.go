@@ -49,6 +49,25 @@ func ConfigurationDiffers(desired, live *admissionregistrationv1.ValidatingWebho
 	return !equality.Semantic.DeepEqual(want.Webhooks, live.Webhooks)
 }
 
+// MutatingConfigurationDiffers reports whether live is not the mutating webhook
+// configuration desired, after the same defaults as ConfigurationDiffers.
+func MutatingConfigurationDiffers(desired, live *admissionregistrationv1.MutatingWebhookConfiguration) bool {
+	want := desired.DeepCopy()
+	for i := range want.Webhooks {
+		w := &want.Webhooks[i]
+		if w.NamespaceSelector == nil {
+			w.NamespaceSelector = &metav1.LabelSelector{}
+		}
+		if w.ObjectSelector == nil {
+			w.ObjectSelector = &metav1.LabelSelector{}
+		}
+		if s := w.ClientConfig.Service; s != nil && s.Port == nil {
+			s.Port = ptr.To[int32](443)
+		}
+	}
+	return !equality.Semantic.DeepEqual(want.Webhooks, live.Webhooks)
+}
+
 // PolicyDiffers reports whether live is not the ValidatingAdmissionPolicy desired; its status
 // (the API server's type check) is not compared.
 func PolicyDiffers(desired, live *admissionregistrationv1.ValidatingAdmissionPolicy) bool {

@@ -96,13 +96,21 @@ func (w *Writer) Forget(namespace, name string) {
 // same idempotency key is already there. It reports whether it wrote one. The entry's
 // sequence, hashes and ledger are set here; a zero time is the current time.
 func (w *Writer) Append(ctx context.Context, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec) (bool, error) {
+	return w.AppendWithLabels(ctx, namespace, ledgerName, entry, nil)
+}
+
+// AppendWithLabels is Append with further labels on the entry's AuditEvent: the
+// incident-response object an entry is about (AuditBreakGlassLabel, AuditQuarantineLabel),
+// for `kubectl get ae -l` to select on. Labels are outside the hashed entry; the writer's own
+// labels (ledger, type, reason, pod) win over them.
+func (w *Writer) AppendWithLabels(ctx context.Context, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec, labels map[string]string) (bool, error) {
 	st := w.chain(namespace, ledgerName)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return w.appendLocked(ctx, st, namespace, ledgerName, entry)
+	return w.appendLocked(ctx, st, namespace, ledgerName, entry, labels)
 }
 
-func (w *Writer) appendLocked(ctx context.Context, st *chainState, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec) (bool, error) {
+func (w *Writer) appendLocked(ctx context.Context, st *chainState, namespace, ledgerName string, entry gdprv1alpha1.AuditEventSpec, labels map[string]string) (bool, error) {
 	entry.Ledger = ledgerName
 	if entry.Time.IsZero() {
 		entry.Time = metav1.NewTime(w.Clock())
@@ -122,7 +130,7 @@ func (w *Writer) appendLocked(ctx context.Context, st *chainState, namespace, le
 			}
 			continue
 		}
-		taken, err := w.tryAppendLocked(ctx, st, namespace, entry)
+		taken, err := w.tryAppendLocked(ctx, st, namespace, entry, labels)
 		if err != nil {
 			return false, fmt.Errorf("append %s entry to ledger %s/%s: %w", entry.Type, namespace, ledgerName, err)
 		}
@@ -142,11 +150,11 @@ func (w *Writer) appendLocked(ctx context.Context, st *chainState, namespace, le
 // tryAppendLocked makes one attempt to write spec after the chain's head. When another
 // writer, or an earlier attempt of ours whose answer was lost, took the place, it takes in
 // what is there and reports taken.
-func (w *Writer) tryAppendLocked(ctx context.Context, st *chainState, namespace string, spec gdprv1alpha1.AuditEventSpec) (taken bool, err error) {
+func (w *Writer) tryAppendLocked(ctx context.Context, st *chainState, namespace string, spec gdprv1alpha1.AuditEventSpec, labels map[string]string) (taken bool, err error) {
 	if err := ledger.Seal(namespace, &spec, st.state.Head, st.state.HeadHash); err != nil {
 		return false, err
 	}
-	event := newEvent(namespace, spec)
+	event := newEvent(namespace, spec, labels)
 	err = w.client.Create(ctx, event)
 	switch {
 	case err == nil:
@@ -224,7 +232,7 @@ func (w *Writer) checkpointLocked(ctx context.Context, st *chainState, namespace
 			return err
 		}
 		failpoint.Crash(failpoint.AfterCheckpointSign, namespace, ledgerName)
-		taken, err := w.tryAppendLocked(ctx, st, namespace, spec)
+		taken, err := w.tryAppendLocked(ctx, st, namespace, spec, nil)
 		if err != nil {
 			return fmt.Errorf("sign checkpoint of ledger %s/%s: %w", namespace, ledgerName, err)
 		}
@@ -344,11 +352,13 @@ func (w *Writer) ensureLedger(ctx context.Context, namespace, name string) error
 }
 
 // newEvent wraps a sealed entry in its resource, with the labels `kubectl get ae -l` selects on.
-func newEvent(namespace string, spec gdprv1alpha1.AuditEventSpec) *gdprv1alpha1.AuditEvent {
-	labels := map[string]string{
-		gdprv1alpha1.AuditLedgerLabel: spec.Ledger,
-		gdprv1alpha1.AuditTypeLabel:   string(spec.Type),
+func newEvent(namespace string, spec gdprv1alpha1.AuditEventSpec, extra map[string]string) *gdprv1alpha1.AuditEvent {
+	labels := maps.Clone(extra)
+	if labels == nil {
+		labels = map[string]string{}
 	}
+	labels[gdprv1alpha1.AuditLedgerLabel] = spec.Ledger
+	labels[gdprv1alpha1.AuditTypeLabel] = string(spec.Type)
 	if spec.Reason != "" {
 		labels[gdprv1alpha1.AuditReasonLabel] = spec.Reason
 	}

@@ -111,6 +111,11 @@ type Expected struct {
 	// pod is not bound or its node cannot be read, and then residency is not judged.
 	Node      map[string]string
 	NodeKnown bool
+	// BreakGlassOpen is true while the pod was touched under a BreakGlass whose window is
+	// still open: an ephemeral container added under it (kubectl debug) is what the
+	// BreakGlass allowed, and replacing the pod at once would end the debugging session it
+	// was opened for. Once the window closes the pod is replaced anyway.
+	BreakGlassOpen bool
 }
 
 // Detect compares a pod with its baseline and returns what drifted, in a stable order.
@@ -124,7 +129,9 @@ func Detect(baseline Baseline, pod *corev1.Pod, expected Expected) []Finding {
 	add(OutOfRegion, outOfRegion(pod, expected))
 	add(Escaped, escaped(pod, expected))
 	add(ImageChanged, changedImages(baseline.Spec, pod.Spec))
-	add(EphemeralContainerAdded, addedEphemeral(baseline.Spec, pod.Spec))
+	if !expected.BreakGlassOpen {
+		add(EphemeralContainerAdded, addedEphemeral(baseline.Spec, pod.Spec))
+	}
 	add(ResourcesResized, resized(baseline.Spec, pod.Spec))
 	add(SpecMutated, mutatedSpec(baseline.Spec, pod.Spec))
 	add(MetadataChanged, changedMetadata(baseline, pod, expected))

@@ -230,3 +230,29 @@ func TestDetectOutOfRegion(t *testing.T) {
 		})
 	}
 }
+
+func TestDetectUnderOpenBreakGlass(t *testing.T) {
+	held := expected
+	held.BreakGlassOpen = true
+	for _, tt := range []struct {
+		name   string
+		mutate func(*corev1.Pod)
+		want   []Finding
+	}{
+		{"a debug container added under an open BreakGlass is left alone until it closes", func(p *corev1.Pod) {
+			p.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger-x", Image: "busybox"}}}
+		}, nil},
+		{"any other change is drift all the same", func(p *corev1.Pod) {
+			p.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger-x", Image: "busybox"}}}
+			p.Spec.Containers[0].Image = "r.example/app:evil"
+		}, []Finding{{ImageChanged, []string{"spec.containers[0].image"}}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pod := admitted()
+			tt.mutate(pod)
+			if diff := cmp.Diff(tt.want, Detect(BaselineOf(admitted()), pod, held)); diff != "" {
+				t.Errorf("Detect() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -155,8 +155,14 @@ func (s *State) Apply(spec *gdprv1alpha1.AuditEventSpec) {
 		s.Drift.Last = &LastDrift{Pod: subject.Pod, PodUID: subject.PodUID, Reason: spec.Reason, DetectedAt: spec.Time.Time}
 		s.Unrepaired[subject.PodUID] = DriftedPod{Name: subject.Pod, Revision: subject.Revision}
 	case gdprv1alpha1.AuditPodReplaced:
-		s.Drift.Replaced++
+		_, drifted := s.Unrepaired[subject.PodUID]
 		delete(s.Unrepaired, subject.PodUID)
+		// A pod retired for an incident (a closed BreakGlass, a Quarantine) that never drifted
+		// was not repaired: the drift tally counts repairs of drift only.
+		if !drifted && (spec.Reason == string(gdprv1alpha1.AuditReasonBreakGlassEnded) || spec.Reason == string(gdprv1alpha1.AuditReasonQuarantined)) {
+			break
+		}
+		s.Drift.Replaced++
 		// Only the last drift shows whether it was repaired; a replacement of an earlier
 		// drifted pod counts, but does not mark a newer drift repaired.
 		if s.Drift.Last != nil && s.Drift.Last.PodUID == subject.PodUID {

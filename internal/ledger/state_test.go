@@ -126,6 +126,12 @@ func podReplaced(uid string) gdprv1alpha1.AuditEventSpec {
 	}
 }
 
+// retired gives a PodReplaced entry the reason of a pod retired for an incident.
+func retired(e gdprv1alpha1.AuditEventSpec, reason gdprv1alpha1.AuditReason) gdprv1alpha1.AuditEventSpec {
+	e.Reason = string(reason)
+	return e
+}
+
 func checkpoint(seq int) gdprv1alpha1.AuditEventSpec {
 	return gdprv1alpha1.AuditEventSpec{
 		Type: gdprv1alpha1.AuditCheckpoint, Reason: "Signed",
@@ -259,6 +265,23 @@ func TestFold(t *testing.T) {
 					Detected: map[string]int64{"ImageChanged": 1},
 					Replaced: 1,
 					Last:     &ledger.LastDrift{Pod: "payments-a", PodUID: "a", Reason: "ImageChanged", DetectedAt: at(1), RepairedAt: at(2)},
+				},
+			},
+		},
+		{
+			name: "a pod retired for an incident that never drifted is no drift repair; one that drifted is",
+			entries: []gdprv1alpha1.AuditEventSpec{
+				driftDetected("a", "EphemeralContainerAdded"),
+				retired(podReplaced("a"), gdprv1alpha1.AuditReasonBreakGlassEnded),
+				retired(podReplaced("b"), gdprv1alpha1.AuditReasonQuarantined),
+			},
+			want: ledger.State{
+				Head: 3, HeadHash: "hash-3", Unsigned: 3, FirstUnsigned: at(1),
+				Recorded: recorded("a/drift/EphemeralContainerAdded", "a/PodReplaced", "b/PodReplaced"),
+				Drift: ledger.DriftTally{
+					Detected: map[string]int64{"EphemeralContainerAdded": 1},
+					Replaced: 1,
+					Last:     &ledger.LastDrift{Pod: "payments-a", PodUID: "a", Reason: "EphemeralContainerAdded", DetectedAt: at(1), RepairedAt: at(2)},
 				},
 			},
 		},

@@ -289,6 +289,6 @@ var _ = Describe("The door: admission refuses in-place changes to governed pods"
 			g.Expect(admissionEntries(ctx, g, gdprv1alpha1.AuditAdmissionConfigTampered)).NotTo(BeEmpty())
 		}, waitTimeout, interval).Should(Succeed())
 		out := kubectl(ctx, "get", "validatingwebhookconfiguration", admission.ConfigurationName, "-o", "jsonpath={.webhooks[*].name}")
-		Expect(strings.Fields(out)).To(ConsistOf(admission.PodsWebhook, admission.ConnectWebhook, admission.WorkloadsWebhook))
+		Expect(strings.Fields(out)).To(ConsistOf(admission.PodsWebhook, admission.ConnectWebhook, admission.WorkloadsWebhook, admission.BreakGlassesWebhook))
 	})
 })
