@@ -178,18 +178,6 @@ func (l *workloadLedger) wait() error {
 	}
 }
 
-// readyToAct returns the failure of a ledger append made in the background, if one failed:
-// no action may follow an entry that was lost (the next reconcile records the actions whose
-// entries were lost as found). With settle, it first waits for every queued entry: an action
-// that removes the evidence of one (deleting a drifted pod, or a pod whose PodScheduled
-// entry is queued) must come after it.
-func (l *workloadLedger) readyToAct(settle bool) error {
-	if settle {
-		return l.wait()
-	}
-	return l.failure()
-}
-
 // failure returns, once, the failure of a background append, without waiting for the queue:
 // a reconcile checks it before each action, so that no action follows an entry that was lost.
 func (l *workloadLedger) failure() error {

@@ -194,14 +194,14 @@ func TestWorkloadLedgerQueuesEntriesInOrderWhileTheReconcileGoesOn(t *testing.T)
 	if !l.unwrittenFor("p2") || l.unwrittenFor("p3") {
 		t.Errorf("unwrittenFor(p2) = %t, unwrittenFor(p3) = %t, want true and false", l.unwrittenFor("p2"), l.unwrittenFor("p3"))
 	}
-	if err := l.readyToAct(false); err != nil {
-		t.Errorf("readyToAct while the entries are being written = %v, want nil", err)
+	if err := l.failure(); err != nil {
+		t.Errorf("failure while the entries are being written = %v, want nil", err)
 	}
 	settled := make(chan error)
-	go func() { settled <- l.readyToAct(true) }()
+	go func() { settled <- l.wait() }()
 	select {
 	case err := <-settled:
-		t.Fatalf("readyToAct(true) returned (%v) before the queue was written: %v", err, appender.written())
+		t.Fatalf("wait returned (%v) before the queue was written: %v", err, appender.written())
 	case <-time.After(100 * time.Millisecond):
 	}
 	close(appender.release)
@@ -226,10 +226,10 @@ func TestWorkloadLedgerStopsTheReconcileAfterAFailedQueuedEntry(t *testing.T) {
 	l.enqueue(ctx, gdprv1alpha1.AuditEventSpec{IdempotencyKey: "p2/PodCreated", Subject: gdprv1alpha1.AuditSubject{PodUID: "p2"}}, nil)
 	var err error
 	for deadline := time.Now().Add(5 * time.Second); err == nil && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		err = l.readyToAct(false)
+		err = l.failure()
 	}
 	if !errors.Is(err, lost) {
-		t.Fatalf("readyToAct after a failed entry = %v, want %v", err, lost)
+		t.Fatalf("failure after a failed entry = %v, want %v", err, lost)
 	}
 	if got := appender.written(); len(got) != 0 {
 		t.Errorf("entries after the failed one were written: %v", got)
