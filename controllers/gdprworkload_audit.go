@@ -168,8 +168,16 @@ func (r *GDPRWorkloadReconciler) recordObservedPods(ctx context.Context, scope *
 			return err
 		}
 		if pod.DeletionTimestamp != nil {
-			if err := r.recordPodDeleted(ctx, scope, pod, gdprv1alpha1.AuditReasonDeletionObserved, true); err != nil {
+			// Mostly a pod Amber deleted, recorded then: only a deletion the ledger lacks
+			// makes an entry, and waits for those queued before it.
+			deleted, err := r.Ledger.Recorded(ctx, w.Namespace, w.Name, uid+"/PodDeleted")
+			if err != nil {
 				return err
+			}
+			if !deleted {
+				if err := r.recordPodDeleted(ctx, scope, pod, gdprv1alpha1.AuditReasonDeletionObserved, true); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -225,6 +233,12 @@ func (r *GDPRWorkloadReconciler) recoveredBaseline(ctx context.Context, pod *cor
 // recordPodCreated writes a pod's PodCreated entry with the fingerprint of its baseline;
 // reason is what it was made for (a Reconciling reason) or FoundRunning.
 func (r *GDPRWorkloadReconciler) recordPodCreated(ctx context.Context, scope *workloadScope, pod *corev1.Pod, baseline drift.Baseline, reason gdprv1alpha1.AuditReason, recovered bool) error {
+	_, err := scope.ledger.append(ctx, podCreatedEntry(pod, baseline, reason, recovered))
+	return err
+}
+
+// podCreatedEntry is a pod's PodCreated entry.
+func podCreatedEntry(pod *corev1.Pod, baseline drift.Baseline, reason gdprv1alpha1.AuditReason, recovered bool) gdprv1alpha1.AuditEventSpec {
 	message := "Created the pod"
 	if recovered {
 		message = "Found the pod with no record of its creation"
@@ -232,7 +246,7 @@ func (r *GDPRWorkloadReconciler) recordPodCreated(ctx context.Context, scope *wo
 	// The fingerprint of what the API server admitted, kept where nobody who can edit the
 	// pod can rewrite it: after a restart, it tells whether the pod is still as admitted.
 	// A pod found with no record is taken as it is found, less what others wrote since.
-	_, err := scope.ledger.append(ctx, gdprv1alpha1.AuditEventSpec{
+	return gdprv1alpha1.AuditEventSpec{
 		Type:           gdprv1alpha1.AuditPodCreated,
 		Reason:         string(reason),
 		Fingerprints:   gdprv1alpha1.AuditFingerprints{After: drift.Fingerprint(baseline)},
@@ -241,12 +255,12 @@ func (r *GDPRWorkloadReconciler) recordPodCreated(ctx context.Context, scope *wo
 		Message:        message,
 		IdempotencyKey: string(pod.UID) + "/PodCreated",
 		Recovered:      recovered,
-	})
-	return err
+	}
 }
 
-// recordPodScheduled writes a bound pod's PodScheduled entry, once: the node and the region
-// and zone its labels give now. The binding is the scheduler's act, seen here when the pod's
+// recordPodScheduled queues a bound pod's PodScheduled entry, once: the node and the region
+// and zone its labels give now. It is written while the reconcile goes on (a rollout sees
+// a batch of pods bound at once); the pod is not deleted before it is (reconcilePods). The binding is the scheduler's act, seen here when the pod's
 // update reaches the cache (or, after a restart, when the pod is first seen), which is within
 // moments of the binding: a node relabelled in between would be recorded as relabelled, and
 // the OutOfRegion check reads the same labels.
@@ -263,19 +277,25 @@ func (r *GDPRWorkloadReconciler) recordPodScheduled(ctx context.Context, scope *
 		return fmt.Errorf("read the node of pod %s: %w", pod.Name, err)
 	}
 	placement := residency.Placement(r.residencyKeys(), pod.Spec.NodeName, labels)
-	_, err = scope.ledger.append(ctx, gdprv1alpha1.AuditEventSpec{
+	scope.ledger.enqueue(ctx, gdprv1alpha1.AuditEventSpec{
 		Type:           gdprv1alpha1.AuditPodScheduled,
 		Reason:         string(gdprv1alpha1.AuditReasonBound),
 		Subject:        podSubject(pod),
 		Placement:      &placement,
 		Message:        residency.PlacementMessage(placement, known),
 		IdempotencyKey: key,
-	})
-	return err
+	}, nil)
+	return nil
 }
 
 // recordPodDeleted writes a pod's PodDeleted entry and forgets its baseline.
 func (r *GDPRWorkloadReconciler) recordPodDeleted(ctx context.Context, scope *workloadScope, pod *corev1.Pod, reason gdprv1alpha1.AuditReason, recovered bool) error {
+	_, err := scope.ledger.append(ctx, r.podDeletedEntry(pod, reason, recovered))
+	return err
+}
+
+// podDeletedEntry is a pod's PodDeleted entry; the pod's baseline is forgotten.
+func (r *GDPRWorkloadReconciler) podDeletedEntry(pod *corev1.Pod, reason gdprv1alpha1.AuditReason, recovered bool) gdprv1alpha1.AuditEventSpec {
 	if reason == gdprv1alpha1.AuditReasonDrifted {
 		r.drift.forgetBaseline(pod.UID) // when drift was found is wanted for its PodReplaced entry
 	} else {
@@ -285,7 +305,7 @@ func (r *GDPRWorkloadReconciler) recordPodDeleted(ctx context.Context, scope *wo
 	if recovered {
 		actor, message = "", "The pod was deleted with no record of who deleted it"
 	}
-	_, err := scope.ledger.append(ctx, gdprv1alpha1.AuditEventSpec{
+	return gdprv1alpha1.AuditEventSpec{
 		Type:           gdprv1alpha1.AuditPodDeleted,
 		Reason:         string(reason),
 		Subject:        podSubject(pod),
@@ -293,8 +313,7 @@ func (r *GDPRWorkloadReconciler) recordPodDeleted(ctx context.Context, scope *wo
 		Message:        message,
 		IdempotencyKey: string(pod.UID) + "/PodDeleted",
 		Recovered:      recovered,
-	})
-	return err
+	}
 }
 
 // podSubject names a pod. The workload is left out: it is the ledger's, and the newest

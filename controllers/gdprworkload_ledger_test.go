@@ -179,3 +179,76 @@ func TestLedgerAppendsGoThroughWorkloadLedger(t *testing.T) {
 		})
 	}
 }
+
+func TestWorkloadLedgerQueuesEntriesInOrderWhileTheReconcileGoesOn(t *testing.T) {
+	appender := &orderedAppender{hold: map[string]bool{"p1/PodDeleted": true}, release: make(chan struct{})}
+	l := newWorkloadLedger(appender, &gdprv1alpha1.GDPRWorkload{})
+	ctx := context.Background()
+	queued := make(chan struct{})
+	go func() {
+		l.enqueue(ctx, gdprv1alpha1.AuditEventSpec{IdempotencyKey: "p1/PodDeleted", Subject: gdprv1alpha1.AuditSubject{PodUID: "p1"}}, nil)
+		l.enqueue(ctx, gdprv1alpha1.AuditEventSpec{IdempotencyKey: "p2/PodCreated", Subject: gdprv1alpha1.AuditSubject{PodUID: "p2"}}, nil)
+		close(queued)
+	}()
+	select {
+	case <-queued:
+	case <-time.After(5 * time.Second):
+		t.Fatal("queueing waited for the ledger")
+	}
+	if !l.unwrittenFor("p2") || l.unwrittenFor("p3") {
+		t.Errorf("unwrittenFor(p2) = %t, unwrittenFor(p3) = %t, want true and false", l.unwrittenFor("p2"), l.unwrittenFor("p3"))
+	}
+	if err := l.failure(); err != nil {
+		t.Errorf("failure while the entries are being written = %v, want nil", err)
+	}
+	settled := make(chan error)
+	go func() { settled <- l.wait() }()
+	select {
+	case err := <-settled:
+		t.Fatalf("wait returned (%v) before the queue was written: %v", err, appender.written())
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(appender.release)
+	if err := <-settled; err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"p1/PodDeleted", "p2/PodCreated"}
+	if got := appender.written(); !slices.Equal(got, want) {
+		t.Errorf("ledger order = %v, want %v", got, want)
+	}
+	if l.unwrittenFor("p2") {
+		t.Error("an entry is still counted unwritten after the queue was written")
+	}
+}
+
+func TestWorkloadLedgerStopsTheReconcileAfterAFailedQueuedEntry(t *testing.T) {
+	lost := errors.New("etcd unavailable")
+	appender := &orderedAppender{fail: map[string]error{"p1/PodCreated": lost}}
+	l := newWorkloadLedger(appender, &gdprv1alpha1.GDPRWorkload{})
+	ctx := context.Background()
+	l.enqueue(ctx, gdprv1alpha1.AuditEventSpec{IdempotencyKey: "p1/PodCreated", Subject: gdprv1alpha1.AuditSubject{PodUID: "p1"}}, nil)
+	l.enqueue(ctx, gdprv1alpha1.AuditEventSpec{IdempotencyKey: "p2/PodCreated", Subject: gdprv1alpha1.AuditSubject{PodUID: "p2"}}, nil)
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); err == nil && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		err = l.failure()
+	}
+	if !errors.Is(err, lost) {
+		t.Fatalf("failure after a failed entry = %v, want %v", err, lost)
+	}
+	if got := appender.written(); len(got) != 0 {
+		t.Errorf("entries after the failed one were written: %v", got)
+	}
+	if l.unwrittenFor("p2") {
+		t.Error("a dropped entry is still counted unwritten")
+	}
+	if err := l.wait(); err != nil {
+		t.Errorf("the failure was reported twice: %v", err)
+	}
+	l.enqueue(ctx, gdprv1alpha1.AuditEventSpec{IdempotencyKey: "p3/PodCreated"}, nil)
+	if err := l.wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := appender.written(); !slices.Equal(got, []string{"p3/PodCreated"}) {
+		t.Errorf("after the failure was returned, the ledger got %v, want [p3/PodCreated]", got)
+	}
+}

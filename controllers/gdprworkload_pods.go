@@ -18,8 +18,10 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -96,32 +98,49 @@ func (r *GDPRWorkloadReconciler) planPods(_ context.Context, scope *workloadScop
 }
 
 // reconcilePods carries out the plan: deletions first, so that a pod being replaced frees its
-// place (and its quota) for the new one.
+// place (and its quota) for the new one. Pods are written in slow-start batches (slowStart),
+// and each action's entry is queued as soon as the API server answered, to be written while
+// the next actions go on (workloadLedger): a rollout whose every pod write waited for its
+// entry went at the ledger's pace, about 12 pods a second on a loaded machine, 1.7 times as
+// long as a Deployment's (bench-rollback).
 func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workloadScope) error {
 	w := scope.workload
 	key := client.ObjectKeyFromObject(w)
 	log := ctrl.LoggerFrom(ctx)
-	// Drifted pods deleted here are recorded as replaced once their replacement exists:
-	// under ReplaceImmediately it is made below.
-	var replaced []*corev1.Pod
 	byName := make(map[string]*corev1.Pod, len(scope.pods.owned))
 	for i := range scope.pods.owned {
 		byName[scope.pods.owned[i].Name] = &scope.pods.owned[i]
 	}
 
+	var deleting []*corev1.Pod
+	settle := false
 	for _, name := range scope.pods.plan.Delete {
 		pod, ok := byName[name]
 		if !ok {
 			continue // created moments ago and not in the cache yet: the next reconcile sees it
 		}
-		ret, retired := scope.retirementOf(pod)
-		if retired && ret.Action == retire.Release {
+		if ret, retired := scope.retirementOf(pod); retired && ret.Action == retire.Release {
 			// A quarantined pod is released from service where it would be deleted, and kept.
 			if _, err := r.releasePod(ctx, scope, pod, ret); err != nil {
 				return err
 			}
 			continue
 		}
+		_, drifted := scope.drift.found[pod.UID]
+		settle = settle || drifted || scope.ledger.unwrittenFor(pod.UID)
+		deleting = append(deleting, pod)
+	}
+	if settle {
+		if err := scope.ledger.wait(); err != nil {
+			return err
+		}
+	}
+	// Drifted pods deleted here are recorded as replaced once their replacement exists:
+	// under ReplaceImmediately it is made below.
+	var mu sync.Mutex
+	var replaced []*corev1.Pod
+	deleted, err := slowStart(len(deleting), scope.ledger.failure, func(i int) error {
+		pod := deleting[i]
 		log.Info("Deleting pod", "pod", klog.KObj(pod), "phase", scope.pods.plan.Phase)
 		err := r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID})
 		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
@@ -129,60 +148,85 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 			return fmt.Errorf("delete pod %s: %w", pod.Name, err)
 		}
 		r.expectations.deleted(key, pod.UID, scope.now)
-		scope.pods.pending = true
-		if err == nil {
-			failpoint.Crash(failpoint.AfterPodDelete, w.Namespace, w.Name)
-			_, drifted := scope.drift.found[pod.UID]
-			reason := deletionReason(pod, scope.revisionID())
-			if drifted {
-				reason = gdprv1alpha1.AuditReasonDrifted
-			}
-			if retired {
-				reason = ret.Deleted
-				if err := r.recordRetiredDeleted(ctx, scope, pod, ret); err != nil {
-					return err
-				}
-			} else if err := r.recordPodDeleted(ctx, scope, pod, reason, false); err != nil {
-				return err
-			}
-			r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, gdprv1alpha1.EventPodDeleted, "DeletePod", "Deleted pod %s (%s)", pod.Name, reason)
-			if drifted || retired {
-				replaced = append(replaced, pod)
-			}
+		if err != nil {
+			return nil // gone already, or another pod of its name: none of ours to record
 		}
+		failpoint.Crash(failpoint.AfterPodDelete, w.Namespace, w.Name)
+		_, drifted := scope.drift.found[pod.UID]
+		reason := deletionReason(pod, scope.revisionID())
+		if drifted {
+			reason = gdprv1alpha1.AuditReasonDrifted
+		}
+		ret, retired := scope.retirementOf(pod)
+		if retired {
+			reason = ret.Deleted
+			entry, labels := r.retiredDeletedEntry(pod, ret)
+			scope.ledger.enqueueLabelled(ctx, entry, labels, nil)
+		} else {
+			scope.ledger.enqueue(ctx, r.podDeletedEntry(pod, reason, false), nil)
+		}
+		r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, gdprv1alpha1.EventPodDeleted, "DeletePod", "Deleted pod %s (%s)", pod.Name, reason)
+		if drifted || retired {
+			mu.Lock()
+			replaced = append(replaced, pod)
+			mu.Unlock()
+		}
+		return nil
+	})
+	scope.pods.pending = scope.pods.pending || deleted > 0
+	if err != nil {
+		return err
 	}
 
 	scope.drift.replacedBy = map[string]string{}
+	creating := make([]*corev1.Pod, 0, scope.pods.plan.Create)
 	for range scope.pods.plan.Create {
 		pod, err := newPod(w, scope.pin.run, r.residencyKeys())
 		if err != nil {
 			return err
 		}
-		old := scope.replacementFor()
-		if old != "" {
+		if old := scope.replacementFor(); old != "" {
 			if pod.Annotations == nil {
 				pod.Annotations = map[string]string{}
 			}
 			pod.Annotations[ReplacesAnnotation] = old
+			scope.drift.replacedBy[old] = "" // taken: named below once the pod exists
 		}
+		creating = append(creating, pod)
+	}
+	made := make([]bool, len(creating))
+	created, err := slowStart(len(creating), scope.ledger.failure, func(i int) error {
+		pod := creating[i]
 		log.Info("Creating pod", "revision", scope.revisionID(), "phase", scope.pods.plan.Phase)
 		if err := r.Create(ctx, pod, client.FieldOwner(fieldOwner)); err != nil {
-			return r.podCreateFailed(scope, err)
+			return err
 		}
 		failpoint.Crash(failpoint.AfterPodCreate, w.Namespace, w.Name)
 		// What the API server admitted, its mutating admission included, is the baseline
 		// drift is measured against.
 		baseline := drift.BaselineOf(pod)
 		r.drift.setBaseline(pod.UID, baseline)
-		if old != "" {
-			scope.drift.replacedBy[old] = pod.Name
-		}
 		r.expectations.created(key, pod.Name, scope.revisionID(), scope.now)
-		scope.pods.pending = true
 		r.Recorder.Eventf(w, pod, corev1.EventTypeNormal, gdprv1alpha1.EventPodCreated, "CreatePod", "Created pod %s (revision %s)", pod.Name, scope.revisionID())
-		if err := r.recordPodCreated(ctx, scope, pod, baseline, gdprv1alpha1.AuditReason(scope.pods.plan.Phase), false); err != nil {
+		scope.ledger.enqueue(ctx, podCreatedEntry(pod, baseline, gdprv1alpha1.AuditReason(scope.pods.plan.Phase), false), nil)
+		made[i] = true
+		return nil
+	})
+	scope.pods.pending = scope.pods.pending || created > 0
+	for i, pod := range creating {
+		if old := pod.Annotations[ReplacesAnnotation]; old != "" {
+			if made[i] {
+				scope.drift.replacedBy[old] = pod.Name
+			} else {
+				delete(scope.drift.replacedBy, old)
+			}
+		}
+	}
+	if err != nil {
+		if errors.Is(err, errLedgerFailed) {
 			return err
 		}
+		return r.podCreateFailed(scope, err)
 	}
 	for _, pod := range replaced {
 		if ret, retired := scope.retirementOf(pod); retired {
@@ -198,6 +242,42 @@ func (r *GDPRWorkloadReconciler) reconcilePods(ctx context.Context, scope *workl
 	}
 	return nil
 }
+
+// slowStart calls write for 0, 1, … n-1 in batches sent at once, of 1, 2, 4, … writes, as
+// the ReplicaSet controller sends pods: a template the API server refuses costs one refused
+// pod, not a batch. Before each batch it calls ready, and stops at its error, or after the
+// first batch in which a write failed; it returns how many writes succeeded and the first
+// error, in index order.
+func slowStart(n int, ready func() error, write func(i int) error) (int, error) {
+	done := 0
+	for start, size := 0, 1; start < n; start, size = start+size, size*2 {
+		if err := ready(); err != nil {
+			return done, fmt.Errorf("%w: %w", errLedgerFailed, err)
+		}
+		end := min(start+size, n)
+		errs := make([]error, end-start)
+		var wg sync.WaitGroup
+		for i := start; i < end; i++ {
+			wg.Go(func() { errs[i-start] = write(i) })
+		}
+		wg.Wait()
+		var first error
+		for _, err := range errs {
+			if err == nil {
+				done++
+			} else if first == nil {
+				first = err
+			}
+		}
+		if first != nil {
+			return done, first
+		}
+	}
+	return done, nil
+}
+
+// errLedgerFailed marks a reconcile that stopped acting because a ledger entry was lost.
+var errLedgerFailed = errors.New("the ledger lost an entry; no further pod is written until the next reconcile records what it finds")
 
 // podCreateFailed classifies a refused pod: one the API server finds invalid will be refused
 // again until the template changes, so the workload stalls instead of retrying in a loop.

@@ -251,9 +251,9 @@ func (r *GDPRWorkloadReconciler) recordRetired(ctx context.Context, scope *workl
 	return nil
 }
 
-// recordRetiredDeleted writes the PodDeleted entry of a retired pod Amber deleted, labelled
-// with its BreakGlass or Quarantine.
-func (r *GDPRWorkloadReconciler) recordRetiredDeleted(ctx context.Context, scope *workloadScope, pod *corev1.Pod, ret retire.Retirement) error {
+// retiredDeletedEntry is the PodDeleted entry of a retired pod Amber deleted, and the labels
+// naming its BreakGlass or Quarantine; the pod's baseline is forgotten.
+func (r *GDPRWorkloadReconciler) retiredDeletedEntry(pod *corev1.Pod, ret retire.Retirement) (gdprv1alpha1.AuditEventSpec, map[string]string) {
 	r.drift.forget(pod.UID)
 	labels := map[string]string{}
 	message := "Deleted the pod"
@@ -265,14 +265,20 @@ func (r *GDPRWorkloadReconciler) recordRetiredDeleted(ctx context.Context, scope
 		labels[gdprv1alpha1.AuditBreakGlassLabel] = ret.BreakGlass
 		message = fmt.Sprintf("Deleted the pod, touched under BreakGlass %s whose window closed", ret.BreakGlass)
 	}
-	_, err := scope.ledger.appendLabelled(ctx, gdprv1alpha1.AuditEventSpec{
+	return gdprv1alpha1.AuditEventSpec{
 		Type:           gdprv1alpha1.AuditPodDeleted,
 		Reason:         string(ret.Deleted),
 		Subject:        podSubject(pod),
 		Actor:          ownActor,
 		Message:        message,
 		IdempotencyKey: string(pod.UID) + "/PodDeleted",
-	}, labels)
+	}, labels
+}
+
+// recordRetiredDeleted writes the PodDeleted entry of a retired pod Amber deleted.
+func (r *GDPRWorkloadReconciler) recordRetiredDeleted(ctx context.Context, scope *workloadScope, pod *corev1.Pod, ret retire.Retirement) error {
+	entry, labels := r.retiredDeletedEntry(pod, ret)
+	_, err := scope.ledger.appendLabelled(ctx, entry, labels)
 	return err
 }
 
