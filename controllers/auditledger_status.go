@@ -25,6 +25,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/kstatus"
 	"github.com/amber-gdpr/amber/internal/ledger"
 )
 
@@ -44,12 +45,7 @@ func summarizeLedger(scope *ledgerScope, reconcileErr error) {
 		setVerification(status, *scope.report, scope.full, scope.now)
 		setVerifiedCondition(&status.Conditions, l.Generation, *scope.report, status.FirstSequence)
 	}
-	setReadyCondition(&status.Conditions, l.Generation, meta.FindStatusCondition(status.Conditions, gdprv1alpha1.VerifiedCondition), reconcileErr)
-	if reconcileErr == nil {
-		// Held back on error, as for a workload: a retry is due, and until it succeeds the
-		// status may not show everything the spec asks for (a new retention, say).
-		status.ObservedGeneration = l.Generation
-	}
+	setReadyCondition(&status.Conditions, &status.ObservedGeneration, l.Generation, meta.FindStatusCondition(status.Conditions, gdprv1alpha1.VerifiedCondition), reconcileErr)
 }
 
 // setLedgerEntries describes the entries kept: how many, the oldest and newest, and the
@@ -98,34 +94,30 @@ func setVerifiedCondition(conditions *[]metav1.Condition, generation int64, repo
 	meta.SetStatusCondition(conditions, condition)
 }
 
-// setReadyCondition sets Ready from the ledger's Verified condition (nil when never verified)
-// and the reconcile's error, and with it the kstatus conditions that say why Ready is False:
-// Stalled while the chain does not verify, which only a person can deal with; Reconciling
-// while a failed step is retried. A broken chain outranks a failed step: retrying cannot mend
-// it. Reconciling and Stalled are removed, not set to False, when they no longer hold.
-func setReadyCondition(conditions *[]metav1.Condition, generation int64, verified *metav1.Condition, reconcileErr error) {
-	set := func(conditionType string, status metav1.ConditionStatus, reason, message string) {
-		meta.SetStatusCondition(conditions, metav1.Condition{Type: conditionType, Status: status, Reason: reason, Message: message, ObservedGeneration: generation})
-	}
+// setReadyCondition sets Ready, Reconciling and Stalled (kstatus.Summarize) from the ledger's
+// Verified condition (nil when never verified) and the reconcile's error, as ledgerReadiness
+// decides.
+func setReadyCondition(conditions *[]metav1.Condition, observedGeneration *int64, generation int64, verified *metav1.Condition, reconcileErr error) {
+	kstatus.Summarize(conditions, observedGeneration, generation, ledgerReadiness(verified, reconcileErr))
+}
+
+// ledgerReadiness is where a ledger stands: Failed while the chain does not verify, which only
+// a person can deal with; InProgress while a failed step is retried (holding
+// observedGeneration back: the status may not show what the spec asks for, a new retention
+// say); else Current. A broken chain outranks a failed step: retrying cannot mend it.
+func ledgerReadiness(verified *metav1.Condition, reconcileErr error) kstatus.Summary {
 	switch {
 	case verified != nil && verified.Status == metav1.ConditionFalse:
-		message := "The audit chain does not verify: " + verified.Message
-		set(gdprv1alpha1.ReadyCondition, metav1.ConditionFalse, gdprv1alpha1.ReasonTampered, message)
-		set(gdprv1alpha1.StalledCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonTampered, message)
-		meta.RemoveStatusCondition(conditions, gdprv1alpha1.ReconcilingCondition)
+		return kstatus.Summary{State: kstatus.Failed, Reason: gdprv1alpha1.ReasonTampered, Message: "The audit chain does not verify: " + verified.Message}
 	case reconcileErr != nil:
-		set(gdprv1alpha1.ReadyCondition, metav1.ConditionFalse, gdprv1alpha1.ReasonReconcileFailed, reconcileErr.Error())
-		set(gdprv1alpha1.ReconcilingCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonReconcileFailed, reconcileErr.Error())
-		meta.RemoveStatusCondition(conditions, gdprv1alpha1.StalledCondition)
-	default:
-		var message string
-		if verified != nil {
-			message = verified.Message
-		}
-		set(gdprv1alpha1.ReadyCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonChainVerified, message)
-		meta.RemoveStatusCondition(conditions, gdprv1alpha1.ReconcilingCondition)
-		meta.RemoveStatusCondition(conditions, gdprv1alpha1.StalledCondition)
+		return kstatus.Summary{State: kstatus.InProgress, Reason: gdprv1alpha1.ReasonReconcileFailed, Message: reconcileErr.Error(), Retrying: true}
 	}
+	// A reconcile that ends without error has verified: Verified is there.
+	var message string
+	if verified != nil {
+		message = verified.Message
+	}
+	return kstatus.Summary{State: kstatus.Current, Reason: gdprv1alpha1.ReasonChainVerified, Message: message}
 }
 
 // chainBroke reports whether the conditions went from a chain not known to be broken to a

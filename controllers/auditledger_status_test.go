@@ -125,7 +125,11 @@ func TestSetReadyCondition(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			conditions := slices.Clone(tt.before)
-			setReadyCondition(&conditions, 2, tt.verified, tt.err)
+			observed := int64(1)
+			setReadyCondition(&conditions, &observed, 2, tt.verified, tt.err)
+			if held := observed != 2; held != (tt.err != nil && !(tt.verified != nil && tt.verified.Status == metav1.ConditionFalse)) {
+				t.Errorf("observedGeneration = %d: held back only while a failed step is retried", observed)
+			}
 			if got := describeConditions(conditions); !slices.Equal(got, tt.want) {
 				t.Errorf("conditions\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}

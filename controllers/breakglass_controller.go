@@ -147,7 +147,6 @@ func (r *BreakGlassReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 
 	before := bg.DeepCopy()
 	stillTouched := breakglass.Summarize(bg, now, breakglass.Observed{WorkloadFound: workloadFound, Remaining: remaining})
-	bg.Status.ObservedGeneration = bg.Generation
 
 	// The end is recorded once, whoever notices it: this process, or another after a restart
 	// (the idempotency key is the BreakGlass's UID).

@@ -27,6 +27,7 @@ import (
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/drift"
 	"github.com/amber-gdpr/amber/internal/failure"
+	"github.com/amber-gdpr/amber/internal/kstatus"
 	"github.com/amber-gdpr/amber/internal/podplan"
 	"github.com/amber-gdpr/amber/internal/residency"
 	"github.com/amber-gdpr/amber/internal/revision"
@@ -59,9 +60,7 @@ func summarizeStatus(scope *workloadScope, outcome error) {
 		summarizeReplicas(status, scope.pods.owned, pin.held)
 	}
 	setImagesPinnedCondition(w, pin)
-	if setReadiness(w, readinessOf(outcome, pin, scope.pods.plan, progressOf(scope))) {
-		status.ObservedGeneration = w.Generation
-	}
+	setReadiness(w, readinessOf(outcome, pin, scope.pods.plan, progressOf(scope)))
 }
 
 // pinSummary is what the pinning phase decided, as the conditions need it.
@@ -178,49 +177,36 @@ func progressOf(scope *workloadScope) progress {
 	return p
 }
 
-// readiness is the workload's kstatus standing: Ready, in progress (Reconciling) or Stalled.
-type readiness struct {
-	state   readinessState
-	reason  string
-	message string
-	// observed is false while the generation is not fully handled (a step failed and is
-	// retried): observedGeneration is held back.
-	observed bool
-}
-
-type readinessState int
-
-const (
-	stateReady readinessState = iota
-	stateProgressing
-	stateStalled
-)
-
-// readinessOf decides the Ready, Reconciling and Stalled conditions from how the reconcile
-// ended, the pinning and the pod plan.
-func readinessOf(outcome error, pin pinSummary, plan podplan.Plan, p progress) readiness {
+// readinessOf decides where the workload stands in kstatus' terms (Current, InProgress or
+// Failed) from how the reconcile ended, the pinning and the pod plan; kstatus.Summarize turns
+// it into Ready, Reconciling and Stalled. ImagesPinned, InSync and AdmissionGuarded are
+// reported beside Ready and reach it only through these inputs: a pinning failure or a drift
+// loop ends the reconcile with a stalling or waiting error, images being resolved hold the
+// plan.
+func readinessOf(outcome error, pin pinSummary, plan podplan.Plan, p progress) kstatus.Summary {
 	if stalling := failure.StallingOf(outcome); stalling != nil {
-		return readiness{state: stateStalled, reason: stalling.Reason, message: stalling.Err.Error(), observed: true}
+		return kstatus.Summary{State: kstatus.Failed, Reason: stalling.Reason, Message: stalling.Err.Error()}
 	}
 	if waiting := failure.WaitingOf(outcome); waiting != nil {
-		return readiness{state: stateProgressing, reason: waiting.Reason, message: waiting.Err.Error(), observed: true}
+		return kstatus.Summary{State: kstatus.InProgress, Reason: waiting.Reason, Message: waiting.Err.Error()}
 	}
 	switch {
 	case outcome != nil:
-		// A failure that may pass: Amber retries with backoff, the workload stays Reconciling.
-		return readiness{state: stateProgressing, reason: gdprv1alpha1.ReasonReconcileFailed, message: outcome.Error()}
+		// A failure that may pass: Amber retries with backoff, the workload stays Reconciling
+		// and its generation is not observed until a reconcile gets through.
+		return kstatus.Summary{State: kstatus.InProgress, Reason: gdprv1alpha1.ReasonReconcileFailed, Message: outcome.Error(), Retrying: true}
 	case pin.resolving:
-		return readiness{state: stateProgressing, reason: gdprv1alpha1.ReasonResolving, observed: true,
-			message: fmt.Sprintf("resolving the images of the new template (%s) to digests", pin.templateHash)}
+		return kstatus.Summary{State: kstatus.InProgress, Reason: gdprv1alpha1.ReasonResolving,
+			Message: fmt.Sprintf("resolving the images of the new template (%s) to digests", pin.templateHash)}
 	case plan.Phase == podplan.Converged:
-		return readiness{state: stateReady, reason: gdprv1alpha1.ReasonReplicasReady, observed: true,
-			message: fmt.Sprintf("%d/%d pods Ready at revision %s", p.ready, p.desired, p.revision)}
+		return kstatus.Summary{State: kstatus.Current, Reason: gdprv1alpha1.ReasonReplicasReady,
+			Message: fmt.Sprintf("%d/%d pods Ready at revision %s", p.ready, p.desired, p.revision)}
 	}
 	if p.noEligibleNodes != "" {
 		// Before the plan's phase: a rollout or a scale-up that cannot place its pods is
 		// waiting for a node, and the regions are what a person needs to know.
-		return readiness{state: stateProgressing, reason: gdprv1alpha1.ReasonNoEligibleNodes, observed: true,
-			message: truncate(fmt.Sprintf("%d/%d pods Ready at revision %s; %s", p.ready, p.desired, p.revision, p.noEligibleNodes), 1024)}
+		return kstatus.Summary{State: kstatus.InProgress, Reason: gdprv1alpha1.ReasonNoEligibleNodes,
+			Message: truncate(fmt.Sprintf("%d/%d pods Ready at revision %s; %s", p.ready, p.desired, p.revision, p.noEligibleNodes), 1024)}
 	}
 	message := fmt.Sprintf("%d/%d pods Ready, %d at revision %s", p.ready, p.desired, p.updated, p.revision)
 	if p.create > 0 {
@@ -229,27 +215,13 @@ func readinessOf(outcome error, pin pinSummary, plan podplan.Plan, p progress) r
 	if p.delete > 0 {
 		message += fmt.Sprintf("; deleting %d", p.delete)
 	}
-	return readiness{state: stateProgressing, reason: string(plan.Phase), message: message, observed: true}
+	return kstatus.Summary{State: kstatus.InProgress, Reason: string(plan.Phase), Message: message}
 }
 
-// setReadiness sets Ready, and Reconciling or Stalled only while True (kstatus removes rather
-// than sets them False), and reports whether the generation was fully handled.
-func setReadiness(w *gdprv1alpha1.GDPRWorkload, r readiness) bool {
-	switch r.state {
-	case stateReady:
-		setCondition(w, gdprv1alpha1.ReadyCondition, metav1.ConditionTrue, r.reason, r.message)
-		meta.RemoveStatusCondition(&w.Status.Conditions, gdprv1alpha1.ReconcilingCondition)
-		meta.RemoveStatusCondition(&w.Status.Conditions, gdprv1alpha1.StalledCondition)
-	case stateProgressing:
-		setCondition(w, gdprv1alpha1.ReadyCondition, metav1.ConditionFalse, r.reason, r.message)
-		setCondition(w, gdprv1alpha1.ReconcilingCondition, metav1.ConditionTrue, r.reason, r.message)
-		meta.RemoveStatusCondition(&w.Status.Conditions, gdprv1alpha1.StalledCondition)
-	case stateStalled:
-		setCondition(w, gdprv1alpha1.ReadyCondition, metav1.ConditionFalse, r.reason, r.message)
-		setCondition(w, gdprv1alpha1.StalledCondition, metav1.ConditionTrue, r.reason, r.message)
-		meta.RemoveStatusCondition(&w.Status.Conditions, gdprv1alpha1.ReconcilingCondition)
-	}
-	return r.observed
+// setReadiness writes the workload's Ready, Reconciling and Stalled conditions and its
+// observedGeneration from s.
+func setReadiness(w *gdprv1alpha1.GDPRWorkload, s kstatus.Summary) {
+	kstatus.Summarize(&w.Status.Conditions, &w.Status.ObservedGeneration, w.Generation, s)
 }
 
 // summarizeReplicas counts the workload's pods, and moves currentRevision forward once no

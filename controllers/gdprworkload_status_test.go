@@ -151,7 +151,9 @@ func TestReadiness(t *testing.T) {
 			setCondition(w, gdprv1alpha1.StalledCondition, metav1.ConditionTrue, "Old", "old")
 			p := at
 			p.noEligibleNodes = tt.noEligibleNodes
-			observed := setReadiness(w, readinessOf(tt.outcome, tt.pin, podplan.Plan{Phase: tt.phase, Create: at.create}, p))
+			w.Status.ObservedGeneration = 3
+			setReadiness(w, readinessOf(tt.outcome, tt.pin, podplan.Plan{Phase: tt.phase, Create: at.create}, p))
+			observed := w.Status.ObservedGeneration == w.Generation
 			checkCondition(t, w, gdprv1alpha1.ReadyCondition, tt.ready)
 			checkCondition(t, w, gdprv1alpha1.ReconcilingCondition, tt.reconciling)
 			checkCondition(t, w, gdprv1alpha1.StalledCondition, tt.stalled)

@@ -27,7 +27,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -44,6 +43,7 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/kstatus"
 	"github.com/amber-gdpr/amber/internal/retire"
 )
 
@@ -363,35 +363,22 @@ func (r *QuarantineReconciler) event(ctx context.Context, q *gdprv1alpha1.Quaran
 
 // stall marks a Quarantine that cannot go on until a person acts.
 func (r *QuarantineReconciler) stall(q *gdprv1alpha1.Quarantine, reason, message string) (ctrl.Result, error) {
-	set := func(t string) {
-		meta.SetStatusCondition(&q.Status.Conditions, metav1.Condition{Type: t, Status: metav1.ConditionTrue, Reason: reason, Message: message, ObservedGeneration: q.Generation})
-	}
-	set(gdprv1alpha1.StalledCondition)
-	meta.SetStatusCondition(&q.Status.Conditions, metav1.Condition{Type: gdprv1alpha1.ReadyCondition, Status: metav1.ConditionFalse, Reason: reason, Message: message, ObservedGeneration: q.Generation})
-	meta.RemoveStatusCondition(&q.Status.Conditions, gdprv1alpha1.ReconcilingCondition)
-	q.Status.ObservedGeneration = q.Generation
+	summarizeQuarantine(q, kstatus.Summary{State: kstatus.Failed, Reason: reason, Message: message})
 	return ctrl.Result{}, reconcile.TerminalError(errors.New(message))
 }
 
-// setQuarantineProgress: Ready False and Reconciling True with reason, Stalled removed.
+// setQuarantineProgress: a step of the Quarantine (a fresh pod, the deletion) is under way.
 func setQuarantineProgress(q *gdprv1alpha1.Quarantine, reason, message string) {
-	for _, c := range []metav1.Condition{
-		{Type: gdprv1alpha1.ReadyCondition, Status: metav1.ConditionFalse},
-		{Type: gdprv1alpha1.ReconcilingCondition, Status: metav1.ConditionTrue},
-	} {
-		c.Reason, c.Message, c.ObservedGeneration = reason, message, q.Generation
-		meta.SetStatusCondition(&q.Status.Conditions, c)
-	}
-	meta.RemoveStatusCondition(&q.Status.Conditions, gdprv1alpha1.StalledCondition)
-	q.Status.ObservedGeneration = q.Generation
+	summarizeQuarantine(q, kstatus.Summary{State: kstatus.InProgress, Reason: reason, Message: message})
 }
 
-// setQuarantineReady: Ready True with reason; Reconciling and Stalled removed.
+// setQuarantineReady: the Quarantine is where it should be (Isolated, or Released).
 func setQuarantineReady(q *gdprv1alpha1.Quarantine, reason, message string) {
-	meta.SetStatusCondition(&q.Status.Conditions, metav1.Condition{Type: gdprv1alpha1.ReadyCondition, Status: metav1.ConditionTrue, Reason: reason, Message: message, ObservedGeneration: q.Generation})
-	meta.RemoveStatusCondition(&q.Status.Conditions, gdprv1alpha1.ReconcilingCondition)
-	meta.RemoveStatusCondition(&q.Status.Conditions, gdprv1alpha1.StalledCondition)
-	q.Status.ObservedGeneration = q.Generation
+	summarizeQuarantine(q, kstatus.Summary{State: kstatus.Current, Reason: reason, Message: message})
+}
+
+func summarizeQuarantine(q *gdprv1alpha1.Quarantine, s kstatus.Summary) {
+	kstatus.Summarize(&q.Status.Conditions, &q.Status.ObservedGeneration, q.Generation, s)
 }
 
 // keepOf is spec.keep, or its default should an object reach Amber without it.

@@ -390,6 +390,9 @@ type AuditLedger struct {
 	Spec AuditLedgerSpec `json:"spec"`
 
 	// status is written by Amber only.
+	// The default makes a new object's status.observedGeneration -1, so kstatus (Flux) reads it
+	// as not yet observed (InProgress) rather than Current before Amber first reconciles it.
+	// +kubebuilder:default={"observedGeneration":-1}
 	// +optional
 	Status AuditLedgerStatus `json:"status,omitempty"`
 }

@@ -397,6 +397,9 @@ type GDPRWorkload struct {
 	Spec GDPRWorkloadSpec `json:"spec"`
 
 	// status is what Amber observed; written only by Amber.
+	// The default makes a new object's status.observedGeneration -1, so kstatus (Flux) reads it
+	// as not yet observed (InProgress) rather than Current before Amber first reconciles it.
+	// +kubebuilder:default={"observedGeneration":-1}
 	// +optional
 	Status GDPRWorkloadStatus `json:"status,omitempty"`
 }

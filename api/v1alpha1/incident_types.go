@@ -201,6 +201,9 @@ type BreakGlass struct {
 	Spec BreakGlassSpec `json:"spec"`
 
 	// status is written by Amber only.
+	// The default makes a new object's status.observedGeneration -1, so kstatus (Flux) reads it
+	// as not yet observed (InProgress) rather than Current before Amber first reconciles it.
+	// +kubebuilder:default={"observedGeneration":-1}
 	// +optional
 	Status BreakGlassStatus `json:"status,omitempty"`
 }
@@ -320,6 +323,9 @@ type Quarantine struct {
 	Spec QuarantineSpec `json:"spec"`
 
 	// status is written by Amber only.
+	// The default makes a new object's status.observedGeneration -1, so kstatus (Flux) reads it
+	// as not yet observed (InProgress) rather than Current before Amber first reconciles it.
+	// +kubebuilder:default={"observedGeneration":-1}
 	// +optional
 	Status QuarantineStatus `json:"status,omitempty"`
 }

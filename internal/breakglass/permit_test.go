@@ -27,6 +27,7 @@ import (
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/audit"
+	"github.com/amber-gdpr/amber/internal/kstatus"
 )
 
 var admitted = time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
@@ -280,5 +281,34 @@ func TestGrantedEntry(t *testing.T) {
 		if strings.Contains(got.Message, clear) {
 			t.Errorf("the message names %q in clear", clear)
 		}
+	}
+}
+
+// TestReadinessEveryCombination: whether the window is open, whether the workload exists and
+// whether a touched pod is left decide the BreakGlass's kstatus standing.
+func TestReadinessEveryCombination(t *testing.T) {
+	notAfter := admitted.Add(time.Hour)
+	for _, tc := range []struct {
+		name          string
+		active, found bool
+		left          int
+		want          kstatus.State
+		wantReason    string
+	}{
+		{"an open window on an existing workload is Current", true, true, 0, kstatus.Current, gdprv1alpha1.ReasonWindowOpen},
+		{"an open window with touched pods is still Current: they are replaced after it closes", true, true, 2, kstatus.Current, gdprv1alpha1.ReasonWindowOpen},
+		{"an open window on a missing workload is Failed: it opens nothing", true, false, 0, kstatus.Failed, gdprv1alpha1.ReasonWorkloadNotFound},
+		{"an open window on a missing workload with touched pods is Failed", true, false, 1, kstatus.Failed, gdprv1alpha1.ReasonWorkloadNotFound},
+		{"a closed window with touched pods left is InProgress", false, true, 1, kstatus.InProgress, gdprv1alpha1.ReasonReplacingTouchedPods},
+		{"a closed window with every touched pod replaced is Current", false, true, 0, kstatus.Current, gdprv1alpha1.ReasonTouchedPodsReplaced},
+		{"a closed window whose workload is gone, pods left, is InProgress: they go with it", false, false, 1, kstatus.InProgress, gdprv1alpha1.ReasonReplacingTouchedPods},
+		{"a closed window whose workload is gone, no pod left, is Current", false, false, 0, kstatus.Current, gdprv1alpha1.ReasonTouchedPodsReplaced},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Readiness("payments", notAfter, tc.active, tc.found, tc.left, 2)
+			if got.State != tc.want || got.Reason != tc.wantReason || got.Message == "" || got.Retrying {
+				t.Errorf("Readiness = %+v, want %s %s with a message", got, tc.want, tc.wantReason)
+			}
+		})
 	}
 }

@@ -20,10 +20,10 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
+	"github.com/amber-gdpr/amber/internal/kstatus"
 )
 
 // Observed is what the BreakGlass controller read of the cluster.
@@ -37,8 +37,8 @@ type Observed struct {
 
 // Summarize sets bg's status from its window and what was observed at now: notBefore and
 // notAfter (Window), the phase (Phase), touchedPods[].replaced for the pods gone, and the
-// kstatus conditions. Ready, Reconciling and Stalled are set or removed here only; other
-// conditions are kept. It returns whether a touched pod still exists.
+// kstatus conditions and observedGeneration (Readiness). Other conditions are kept. It
+// returns whether a touched pod still exists.
 func Summarize(bg *gdprv1alpha1.BreakGlass, now time.Time, o Observed) (remaining bool) {
 	notBefore, notAfter := Window(bg)
 	bg.Status.NotBefore = &metav1.Time{Time: notBefore}
@@ -52,37 +52,30 @@ func Summarize(bg *gdprv1alpha1.BreakGlass, now time.Time, o Observed) (remainin
 			count++
 		}
 	}
-	set := func(t string, status metav1.ConditionStatus, reason, message string) {
-		meta.SetStatusCondition(&bg.Status.Conditions, metav1.Condition{
-			Type: t, Status: status, Reason: reason, Message: message, ObservedGeneration: bg.Generation,
-		})
-	}
-	closes := notAfter.Format(time.RFC3339)
 	active := bg.Status.Phase == gdprv1alpha1.BreakGlassActive
-	missing := fmt.Sprintf("GDPRWorkload %s does not exist in this namespace", bg.Spec.Workload)
-	switch {
-	case active && !o.WorkloadFound:
-		set(gdprv1alpha1.ReadyCondition, metav1.ConditionFalse, gdprv1alpha1.ReasonWorkloadNotFound,
-			fmt.Sprintf("%s: the BreakGlass opens nothing (its window closes at %s)", missing, closes))
-	case active:
-		set(gdprv1alpha1.ReadyCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonWindowOpen,
-			fmt.Sprintf("the window is open until %s; %d pods touched so far", closes, len(bg.Status.TouchedPods)))
-	case count > 0:
-		msg := fmt.Sprintf("the window closed; %d of the %d pods touched under it are still to be replaced", count, len(bg.Status.TouchedPods))
-		set(gdprv1alpha1.ReadyCondition, metav1.ConditionFalse, gdprv1alpha1.ReasonReplacingTouchedPods, msg)
-		set(gdprv1alpha1.ReconcilingCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonReplacingTouchedPods, msg)
-	default:
-		set(gdprv1alpha1.ReadyCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonTouchedPodsReplaced,
-			fmt.Sprintf("the window closed at %s; none of the %d pods touched under it is left in service", closes, len(bg.Status.TouchedPods)))
-	}
-	// kstatus: Reconciling and Stalled are present only while True.
-	if active || count == 0 {
-		meta.RemoveStatusCondition(&bg.Status.Conditions, gdprv1alpha1.ReconcilingCondition)
-	}
-	if o.WorkloadFound {
-		meta.RemoveStatusCondition(&bg.Status.Conditions, gdprv1alpha1.StalledCondition)
-	} else {
-		set(gdprv1alpha1.StalledCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonWorkloadNotFound, missing)
-	}
+	kstatus.Summarize(&bg.Status.Conditions, &bg.Status.ObservedGeneration, bg.Generation,
+		Readiness(bg.Spec.Workload, notAfter, active, o.WorkloadFound, count, len(bg.Status.TouchedPods)))
 	return count > 0
+}
+
+// Readiness is where a BreakGlass stands: Current while its window is open on an existing
+// workload, and once closed with every pod touched under it replaced; InProgress while touched
+// pods (left of them) are still to be replaced; Failed while its window is open on a workload
+// that does not exist, since it then opens nothing and only a person can name the right one.
+// A workload gone after the window closed is no failure: its pods went with it.
+func Readiness(workload string, notAfter time.Time, active, workloadFound bool, left, touched int) kstatus.Summary {
+	closes := notAfter.Format(time.RFC3339)
+	switch {
+	case active && !workloadFound:
+		return kstatus.Summary{State: kstatus.Failed, Reason: gdprv1alpha1.ReasonWorkloadNotFound,
+			Message: fmt.Sprintf("GDPRWorkload %s does not exist in this namespace: the BreakGlass opens nothing (its window closes at %s)", workload, closes)}
+	case active:
+		return kstatus.Summary{State: kstatus.Current, Reason: gdprv1alpha1.ReasonWindowOpen,
+			Message: fmt.Sprintf("the window is open until %s; %d pods touched so far", closes, touched)}
+	case left > 0:
+		return kstatus.Summary{State: kstatus.InProgress, Reason: gdprv1alpha1.ReasonReplacingTouchedPods,
+			Message: fmt.Sprintf("the window closed; %d of the %d pods touched under it are still to be replaced", left, touched)}
+	}
+	return kstatus.Summary{State: kstatus.Current, Reason: gdprv1alpha1.ReasonTouchedPodsReplaced,
+		Message: fmt.Sprintf("the window closed at %s; none of the %d pods touched under it is left in service", closes, touched)}
 }
