@@ -31,33 +31,22 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/ledger"
 )
 
-// kstatusOf is what kstatus (sigs.k8s.io/cli-utils/pkg/kstatus/status, not a dependency of
-// Amber) computes for a custom resource it has no rules for, which is what Argo CD, Flux and
-// `kpt live status` show: its checkGenericProperties, then Current.
+// kstatusOf is what kstatus (sigs.k8s.io/cli-utils/pkg/kstatus/status, the library Flux and
+// kpt use) computes for the ledger.
 func kstatusOf(l *gdprv1alpha1.AuditLedger) string {
-	if l.DeletionTimestamp != nil {
-		return "Terminating"
-	}
-	// kstatus compares the generations only when status.observedGeneration is present;
-	// omitempty leaves it out while it is 0.
-	if l.Status.ObservedGeneration != 0 && l.Status.ObservedGeneration != l.Generation {
-		return "InProgress"
-	}
-	for _, c := range l.Status.Conditions {
-		switch {
-		case c.Type == gdprv1alpha1.ReconcilingCondition && c.Status == metav1.ConditionTrue:
-			return "InProgress"
-		case c.Type == gdprv1alpha1.StalledCondition && c.Status == metav1.ConditionTrue:
-			return "Failed"
-		}
-	}
-	return "Current"
+	GinkgoHelper()
+	u, err := toUnstructured(l)
+	Expect(err).NotTo(HaveOccurred())
+	res, err := kstatus.Compute(u)
+	Expect(err).NotTo(HaveOccurred())
+	return res.Status.String()
 }
 
 // appendEntries writes n pod entries to a ledger, as the workload controller would.
