@@ -120,8 +120,11 @@ func (r *BreakGlassReconciler) Reconcile(ctx context.Context, req reconcile.Requ
 	// BreakGlass deleted inside its window would be gone before the pods touched under it
 	// were replaced, and nothing would remember them.
 	if bg.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(bg, gdprv1alpha1.BreakGlassFinalizer) {
+		// A patch of the finalizers alone: an update would send back the spec as Go writes it
+		// (spec.duration "10m" as "10m0s"), which the immutability rule refuses as a change.
+		patch := client.MergeFrom(bg.DeepCopy())
 		controllerutil.AddFinalizer(bg, gdprv1alpha1.BreakGlassFinalizer)
-		if err := r.Client.Update(ctx, bg); err != nil {
+		if err := r.Client.Patch(ctx, bg, patch); err != nil {
 			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
 		}
 		// The first sight of it: admission raised the grant's event on the workload, before

@@ -233,6 +233,15 @@ var _ = Describe("Health as Flux (kstatus) and Argo CD (health.lua) read it", fu
 		eventuallyReady(ctx, w, 2)
 		touchedPod := activePods(ctx, w)[0]
 
+		By("a BreakGlass written as people and GitOps tools write it (duration: 10m, not 10m0s)")
+		written := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": gdprv1alpha1.GroupVersion.String(), "kind": "BreakGlass",
+			"metadata": map[string]any{"name": "written", "namespace": ns},
+			"spec": map[string]any{"workload": w.Name, "operations": []any{"exec"}, "duration": "10m", "reason": "INC-4711: as written in Git"},
+		}}
+		Expect(k8sClient.Create(ctx, written)).To(Succeed())
+		eventuallyComputes(ctx, written, kstatus.CurrentStatus, "", nil)
+
 		open := newBreakGlass(ns, "open", w.Name, time.Hour)
 		Expect(k8sClient.Create(ctx, open)).To(Succeed())
 		eventuallyComputes(ctx, open, kstatus.CurrentStatus, "breakglass_open.yaml", nil)
