@@ -237,7 +237,7 @@ var _ = Describe("Health as Flux (kstatus) and Argo CD (health.lua) read it", fu
 		written := &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": gdprv1alpha1.GroupVersion.String(), "kind": "BreakGlass",
 			"metadata": map[string]any{"name": "written", "namespace": ns},
-			"spec": map[string]any{"workload": w.Name, "operations": []any{"exec"}, "duration": "10m", "reason": "INC-4711: as written in Git"},
+			"spec":     map[string]any{"workload": w.Name, "operations": []any{"exec"}, "duration": "10m", "reason": "INC-4711: as written in Git"},
 		}}
 		Expect(k8sClient.Create(ctx, written)).To(Succeed())
 		eventuallyComputes(ctx, written, kstatus.CurrentStatus, "", nil)
