@@ -129,12 +129,6 @@ func exit(status int) error {
 	return exitStatus(status)
 }
 
-// usageError is bad usage found by cobra or pflag: an unknown command or flag, or a flag
-// value of the wrong type. It exits 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-
 // streams are where commands read and write; tests give buffers.
 type streams struct {
 	in          io.Reader
@@ -153,8 +147,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.As(err, &status):
 		return int(status)
 	default:
-		// cobra's and pflag's messages name the command or flag at fault and, for a flag
-		// value, the type wanted.
+		// Any other error is bad usage cobra or pflag found (an unknown command or flag, a
+		// flag value of the wrong type): their messages name it and, for a value, the type
+		// wanted.
 		path := root.CommandPath()
 		if cmd != nil {
 			path = cmd.CommandPath()
@@ -179,14 +174,10 @@ func newRootCommand(s streams) (*cobra.Command, *genericclioptions.ConfigFlags) 
 		RunE:          groupRunE(s, ""),
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		CompletionOptions: cobra.CompletionOptions{
-			HiddenDefaultCmd: false,
-		},
 	}
 	root.SetIn(s.in)
 	root.SetOut(s.out)
 	root.SetErr(s.errOut)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	kube.AddFlags(root.PersistentFlags())
 
 	f := cmdutil.NewFactory(kube)
