@@ -96,6 +96,10 @@ bench-rollback: manifests cluster ## Measure `kubectl amber rollback` of a GDPRW
 build: manifests generate ## Build the manager binary into bin/manager.
 	go build -o bin/manager ./cmd
 
+.PHONY: plugin-archives
+plugin-archives: ## Cross-build the kubectl-amber archives krew installs into dist/ and write plugins/amber.yaml's uri and sha256 for VERSION (make plugin-archives VERSION=v0.2.0; DIST, MANIFEST, PLATFORMS change where and what).
+	hack/plugin-archives.sh
+
 .PHONY: run
 run: manifests generate ## Run the manager from source against the current KUBECONFIG, in the foreground; the API server reaches its webhooks on https://localhost:$(WEBHOOK_PORT).
 	go run ./cmd --webhook-port=$(WEBHOOK_PORT) --webhook-url=https://localhost:$(WEBHOOK_PORT)

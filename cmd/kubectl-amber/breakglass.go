@@ -24,20 +24,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/util/completion"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 	"github.com/amber-gdpr/amber/internal/breakglass"
 )
 
-const breakGlassUsage = `Usage:
-  kubectl amber breakglass WORKLOAD --ops exec,attach --reason "INC-123: ..." [--pod P ...]
-      [--for user:alice,group:oncall] [--duration 30m] [-n NAMESPACE] [--name NAME]
-
-Creates a BreakGlass: for --duration from now (at most 4h), the users and groups of --for
+const breakGlassLong = `Creates a BreakGlass: for --duration from now (at most 4h), the users and groups of --for
 (default: you) may do --ops (exec, attach, debug, portForward) on the pods of GDPRWorkload
 WORKLOAD (only those named by --pod, when given). Every use is recorded in the workload's
 ledger, and every pod touched is replaced by a fresh one once the window closes or the
@@ -45,10 +43,7 @@ BreakGlass is deleted. The window cannot be extended: ask for another BreakGlass
 the BreakGlass's name and when its window closes.
 
 Exit status: 0 when created, 1 when the cluster refused or could not be reached, 2 on bad
-usage.
-
-Flags:
-`
+usage.`
 
 // breakGlassWait is how long the command waits for the manager to report the window in the
 // BreakGlass's status before it computes the end itself (the same breakglass.Window).
@@ -112,30 +107,43 @@ func parseBreakGlass(args []string, workloadFlag string, ops, pods, subjects []s
 	return req, nil
 }
 
-func breakGlassCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("kubectl amber breakglass", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, breakGlassUsage)
-		fs.PrintDefaults()
+// breakGlassFlags are the command's flags as typed, checked by parseBreakGlass.
+type breakGlassFlags struct {
+	workload, reason, name string
+	ops, pods, subjects    []string
+	duration               time.Duration
+}
+
+func newBreakGlassCommand(kube *genericclioptions.ConfigFlags, f cmdutil.Factory, s streams) *cobra.Command {
+	var flags breakGlassFlags
+	cmd := &cobra.Command{
+		Use:               `breakglass WORKLOAD --ops exec,attach --reason "INC-123: ..." [--pod P ...] [--for user:alice,group:oncall] [--duration 30m] [-n NAMESPACE] [--name NAME]`,
+		Short:             "Open a workload's pods to exec, attach, debug or portForward for a short, recorded window",
+		Long:              breakGlassLong,
+		Example:           `  kubectl amber breakglass payments -n shop --ops exec --reason "INC-123: inspect the queue" --for user:alice --duration 30m`,
+		ValidArgsFunction: completion.ResourceNameCompletionFunc(f, "gdprworkloads"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exit(breakGlassRun(cmd.Context(), kube, flags, args, s.out, s.errOut))
+		},
 	}
-	kube := genericclioptions.NewConfigFlags(true)
-	kube.AddFlags(fs)
-	workload := fs.String("workload", "", "The GDPRWorkload whose pods are opened (or give it as the argument).")
-	ops := fs.StringSlice("ops", nil, "Operations to open: exec, attach, debug, portForward (comma-separated or repeated).")
-	pods := fs.StringSlice("pod", nil, "A pod to open (repeated or comma-separated); default: every pod of the workload.")
-	subjects := fs.StringSlice("for", nil, "Who may: user:NAME and group:NAME, comma-separated; default: you.")
-	duration := fs.Duration("duration", breakglass.DefaultDuration, "How long the window stays open from now: at most 4h.")
-	reason := fs.String("reason", "", "Why access is needed: an incident or ticket reference (required; no personal data).")
-	name := fs.String("name", "", "The BreakGlass's name; default: generated from the workload's. A name can be used once per namespace.")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(stderr, "kubectl amber breakglass: %v (see --help)\n", err)
-		return 2
-	}
-	req, err := parseBreakGlass(fs.Args(), *workload, *ops, *pods, *subjects, *duration, *reason, *name)
+	fs := cmd.Flags()
+	fs.StringVar(&flags.workload, "workload", "", "The GDPRWorkload whose pods are opened (or give it as the argument).")
+	fs.StringSliceVar(&flags.ops, "ops", nil, "Operations to open: exec, attach, debug, portForward (comma-separated or repeated).")
+	fs.StringSliceVar(&flags.pods, "pod", nil, "A pod to open (repeated or comma-separated); default: every pod of the workload.")
+	fs.StringSliceVar(&flags.subjects, "for", nil, "Who may: user:NAME and group:NAME, comma-separated; default: you.")
+	fs.DurationVar(&flags.duration, "duration", breakglass.DefaultDuration, "How long the window stays open from now: at most 4h.")
+	fs.StringVar(&flags.reason, "reason", "", "Why access is needed: an incident or ticket reference (required; no personal data).")
+	fs.StringVar(&flags.name, "name", "", "The BreakGlass's name; default: generated from the workload's. A name can be used once per namespace.")
+	cobra.CheckErr(cmd.RegisterFlagCompletionFunc("ops", cobra.FixedCompletions([]string{
+		string(gdprv1alpha1.BreakGlassExec), string(gdprv1alpha1.BreakGlassAttach), string(gdprv1alpha1.BreakGlassDebug), string(gdprv1alpha1.BreakGlassPortForward),
+	}, cobra.ShellCompDirectiveNoFileComp)))
+	cobra.CheckErr(cmd.RegisterFlagCompletionFunc("workload", completion.ResourceNameCompletionFunc(f, "gdprworkloads")))
+	cobra.CheckErr(cmd.RegisterFlagCompletionFunc("pod", completion.ResourceNameCompletionFunc(f, "pods")))
+	return cmd
+}
+
+func breakGlassRun(ctx context.Context, kube *genericclioptions.ConfigFlags, flags breakGlassFlags, args []string, stdout, stderr io.Writer) int {
+	req, err := parseBreakGlass(args, flags.workload, flags.ops, flags.pods, flags.subjects, flags.duration, flags.reason, flags.name)
 	if err != nil {
 		fmt.Fprintf(stderr, "kubectl amber breakglass: %v\n", err)
 		return 2

@@ -36,7 +36,7 @@ func TestBreakGlassUsage(t *testing.T) {
 		name       string
 		args       []string
 		wantStatus int
-		wantStderr string
+		want       string
 	}{
 		{"--help prints the usage and the flags and succeeds", []string{"breakglass", "--help"}, 0, "--ops strings"},
 		{"a workload is required", with("--ops", "exec"), 2, "WORKLOAD is required"},
@@ -57,12 +57,7 @@ func TestBreakGlassUsage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			status := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr)
-			if status != tc.wantStatus || !strings.Contains(stderr.String(), tc.wantStderr) {
-				t.Errorf("status %d, stderr %q; want %d and %q", status, stderr.String(), tc.wantStatus, tc.wantStderr)
-			}
-			if stdout.Len() != 0 {
-				t.Errorf("stdout %q, want nothing printed", stdout.String())
-			}
+			checkUsage(t, status, &stdout, &stderr, tc.wantStatus, tc.want)
 		})
 	}
 }

@@ -18,16 +18,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/util/completion"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
@@ -35,20 +36,14 @@ import (
 	"github.com/amber-gdpr/amber/internal/revision"
 )
 
-const historyUsage = `Usage:
-  kubectl amber history WORKLOAD [-n NAMESPACE] [-o table|json]
-
-Lists the revisions of a GDPRWorkload, as 'kubectl rollout history' does for a Deployment:
+const historyLong = `Lists the revisions of a GDPRWorkload, as 'kubectl rollout history' does for a Deployment:
 each with the digests its images were pinned to and its hardening profile, when it ran
 (its first pod created and its last deleted, from the ledger), why it became the revision
 pods are made from (Created, SpecChanged, HardeningChanged, TagMoved, Rollback) and who
 changed the template to it, pseudonymised as the ledger records people. The revision new
 pods are made from is marked current. 'kubectl amber rollback' takes these numbers.
 
-Exit status: 0 when printed, 2 on bad usage or when the cluster cannot be read.
-
-Flags:
-`
+Exit status: 0 when printed, 2 on bad usage or when the cluster cannot be read.`
 
 // historyEntryTypes are the ledger entries the history reads.
 var historyEntryTypes = []string{
@@ -57,29 +52,30 @@ var historyEntryTypes = []string{
 	string(gdprv1alpha1.AuditPodCreated), string(gdprv1alpha1.AuditPodDeleted),
 }
 
-func historyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("kubectl amber history", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, historyUsage)
-		fs.PrintDefaults()
+func newHistoryCommand(kube *genericclioptions.ConfigFlags, f cmdutil.Factory, s streams) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:               "history WORKLOAD [-n NAMESPACE] [-o table|json]",
+		Short:             "List a GDPRWorkload's revisions: digests, profile, when each ran, who changed it",
+		Long:              historyLong,
+		Example:           "  kubectl amber history payments -n shop\n  kubectl amber history payments -n shop -o json",
+		ValidArgsFunction: completion.ResourceNameCompletionFunc(f, "gdprworkloads"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exit(historyRun(cmd.Context(), kube, output, args, s.out, s.errOut))
+		},
 	}
-	kube := genericclioptions.NewConfigFlags(true)
-	kube.AddFlags(fs)
-	output := fs.StringP("output", "o", "table", "Format: table or json.")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(stderr, "kubectl amber history: %v (see --help)\n", err)
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "Format: table or json.")
+	completeOutput(cmd, "table", "json")
+	return cmd
+}
+
+func historyRun(ctx context.Context, kube *genericclioptions.ConfigFlags, output string, args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintf(stderr, "kubectl amber history: want one GDPRWorkload name, got %d arguments (see --help)\n", len(args))
 		return 2
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "kubectl amber history: want one GDPRWorkload name, got %d arguments (see --help)\n", fs.NArg())
-		return 2
-	}
-	if *output != "table" && *output != "json" {
-		fmt.Fprintf(stderr, "kubectl amber history: -o %q: want table or json\n", *output)
+	if output != "table" && output != "json" {
+		fmt.Fprintf(stderr, "kubectl amber history: -o %q: want table or json\n", output)
 		return 2
 	}
 	c, namespace, err := connect(kube)
@@ -87,7 +83,7 @@ func historyCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "kubectl amber history: %v\n", err)
 		return 2
 	}
-	w, revisions, err := readRevisions(ctx, c, namespace, fs.Arg(0))
+	w, revisions, err := readRevisions(ctx, c, namespace, args[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "kubectl amber history: %v\n", err)
 		return 2
@@ -117,7 +113,7 @@ func historyCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		Namespace: namespace, Workload: w.Name, WorkloadUID: string(w.UID), UpdateRevision: w.Status.UpdateRevision,
 		Revisions: revisions, Entries: entries,
 	})
-	if err := history.Render(stdout, h, *output); err != nil {
+	if err := history.Render(stdout, h, output); err != nil {
 		fmt.Fprintf(stderr, "kubectl amber history: %v\n", err)
 		return 2
 	}

@@ -19,14 +19,13 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"time"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -36,11 +35,7 @@ import (
 	"github.com/amber-gdpr/amber/internal/ledger"
 )
 
-const incidentUsage = `Usage:
-  kubectl amber incident report [--since T] [--until T] [-n NAMESPACE | -A] [--workload NAME] [-o markdown|json]
-  kubectl amber incident report -f FILE --public-key amber.pub [--since T] [--until T] [-n NAMESPACE] [--workload NAME]
-
-Drafts, from Amber's audit ledgers alone, the timeline a data-protection officer needs to
+const incidentLong = `Drafts, from Amber's audit ledgers alone, the timeline a data-protection officer needs to
 decide on a personal data breach notification (GDPR Art. 33): the first detection of
 anything abnormal (drift, access denied, admission configuration tampered, a ledger that
 does not verify, break-glass use) and the 72-hour deadline from it; every relevant entry in
@@ -60,10 +55,7 @@ instead of the cluster, so an auditor can make the report offline; the workloads
 declarations are then unknown.
 
 Exit status: 0 when the report was printed and every chain verified, 1 when it was printed
-but a chain does not verify, 2 on bad usage or when the entries cannot be read.
-
-Flags:
-`
+but a chain does not verify, 2 on bad usage or when the entries cannot be read.`
 
 // incidentOptions are the flags of 'kubectl amber incident report' beside kubectl's own.
 type incidentOptions struct {
@@ -72,17 +64,40 @@ type incidentOptions struct {
 	maxUnsigned                                                        int
 }
 
-func incidentCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	const name = "kubectl amber incident"
-	fs := pflag.NewFlagSet(name+" report", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, incidentUsage)
-		fs.PrintDefaults()
+// newIncidentCommand is 'kubectl amber incident', whose one command is report.
+func newIncidentCommand(kube *genericclioptions.ConfigFlags, s streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "incident",
+		Short: "Draft, from the verified ledgers, an incident's timeline for GDPR Art. 33",
+		Long: `Incident commands:
+
+  kubectl amber incident report [--since T] [--until T] [-n NAMESPACE | -A] [--workload NAME] [-o markdown|json]
+  kubectl amber incident report -f FILE --public-key amber.pub [--since T] [--until T] [-n NAMESPACE] [--workload NAME]
+
+draft, from Amber's verified audit ledgers, the timeline a data-protection officer needs to
+decide on a personal data breach notification (GDPR Art. 33).`,
+		// A group without a known command is bad usage.
+		RunE: groupRunE(s, "want report"),
 	}
-	kube := genericclioptions.NewConfigFlags(true)
-	kube.AddFlags(fs)
+	cmd.AddCommand(newIncidentReportCommand(kube, s))
+	return cmd
+}
+
+func newIncidentReportCommand(kube *genericclioptions.ConfigFlags, s streams) *cobra.Command {
 	var opts incidentOptions
+	cmd := &cobra.Command{
+		Use:   "report [--since T] [--until T] [-n NAMESPACE | -A] [--workload NAME] [-o markdown|json]",
+		Short: "Draft, from the verified ledgers, an incident's timeline for GDPR Art. 33",
+		Long:  incidentLong,
+		Example: `  kubectl amber incident report -n shop --since 72h
+  kubectl amber incident report -A --since 2026-11-24T09:00:00Z -o json
+  kubectl amber incident report -f events.json --public-key amber.pub --workload payments`,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exit(incidentReport(cmd.Context(), cmd, kube, opts, args, s))
+		},
+	}
+	fs := cmd.Flags()
 	fs.BoolVarP(&opts.allNamespaces, "all-namespaces", "A", false, "Read the ledgers of every namespace.")
 	fs.StringVar(&opts.workload, "workload", "", "Read only this workload's ledger (a ledger has its workload's name).")
 	fs.StringVarP(&opts.output, "output", "o", string(incident.FormatMarkdown), "Format: markdown or json (the fields of internal/incident's Report).")
@@ -92,31 +107,19 @@ func incidentCommand(ctx context.Context, args []string, stdin io.Reader, stdout
 	fs.StringVar(&opts.operatorNamespace, "operator-namespace", "amber-system", "Namespace of Amber's manager, which publishes the public key (online).")
 	fs.StringVarP(&opts.file, "filename", "f", "", "File of entries as 'kubectl get ae -o json' prints them, or the manager's JSON-lines export; - reads standard input. Needs --public-key.")
 	fs.IntVar(&opts.maxUnsigned, "max-unsigned", 100, "Most entries allowed in a row without a signed checkpoint: the manager's --audit-checkpoint-every. 0 for no limit.")
-	switch {
-	case len(args) == 0:
-		fs.Usage()
-		return 2
-	case args[0] == "-h" || args[0] == "--help" || args[0] == "help":
-		fs.Usage()
-		return 0
-	case args[0] != "report":
-		fmt.Fprintf(stderr, "%s: unknown subcommand %q: want report (see --help)\n", name, args[0])
-		return 2
-	}
+	completeOutput(cmd, incident.Formats...)
+	return cmd
+}
 
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(stderr, "%s: %v (see --help)\n", name, err)
-		return 2
-	}
+func incidentReport(ctx context.Context, cmd *cobra.Command, kube *genericclioptions.ConfigFlags, opts incidentOptions, args []string, s streams) int {
+	const name = "kubectl amber incident"
+	stdin, stdout, stderr := s.in, s.out, s.errOut
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, name+": "+format+"\n", a...)
 		return 2
 	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q: report takes flags only (--workload names a workload)", fs.Arg(0))
+	if len(args) > 0 {
+		return fail("unexpected argument %q: report takes flags only (--workload names a workload)", args[0])
 	}
 	format, err := incident.ParseFormat(opts.output)
 	if err != nil {
@@ -127,7 +130,7 @@ func incidentCommand(ctx context.Context, args []string, stdin io.Reader, stdout
 	if err != nil {
 		return fail("%v", err)
 	}
-	if opts.allNamespaces && fs.Changed("namespace") {
+	if opts.allNamespaces && cmd.Flags().Changed("namespace") {
 		return fail("-n and -A: give one namespace with -n, or every namespace with -A, not both")
 	}
 	if opts.file != "" && opts.publicKey == "" {
@@ -139,9 +142,13 @@ func incidentCommand(ctx context.Context, args []string, stdin io.Reader, stdout
 
 	in := incident.Input{GeneratedAt: now, Since: since, Until: until}
 	if opts.file != "" {
+		// A file is read whole unless -n narrows it: the kubeconfig's namespace is not the file's.
 		err = readIncidentFile(&in, opts, *kube.Namespace, stdin)
 	} else {
-		err = readIncidentCluster(ctx, &in, opts, kube)
+		var namespace string
+		if namespace, err = namespaceScope(cmd, kube, opts.allNamespaces, false); err == nil {
+			err = readIncidentCluster(ctx, &in, opts, kube, namespace)
+		}
 	}
 	if err != nil {
 		return fail("%v", err)
@@ -193,18 +200,7 @@ func readIncidentFile(in *incident.Input, opts incidentOptions, namespace string
 // readIncidentCluster fills in from the cluster: every entry of the ledgers in scope (the
 // whole chain, which verification needs, not only the window's), the workloads' declarations,
 // and when Amber found a chain broken.
-func readIncidentCluster(ctx context.Context, in *incident.Input, opts incidentOptions, kube *genericclioptions.ConfigFlags) error {
-	namespace := ""
-	if !opts.allNamespaces {
-		namespace = *kube.Namespace
-		if namespace == "" {
-			ns, _, err := kube.ToRawKubeConfigLoader().Namespace()
-			if err != nil {
-				return err
-			}
-			namespace = ns
-		}
-	}
+func readIncidentCluster(ctx context.Context, in *incident.Input, opts incidentOptions, kube *genericclioptions.ConfigFlags, namespace string) error {
 	c, err := newClient(kube)
 	if err != nil {
 		return err

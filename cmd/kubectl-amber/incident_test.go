@@ -38,9 +38,9 @@ func TestIncidentUsage(t *testing.T) {
 		name       string
 		args       []string
 		wantStatus int
-		wantStderr string
+		want       string
 	}{
-		{"--help prints the usage and the flags and succeeds", []string{"incident", "--help"}, 0, "--workload string"},
+		{"--help names report and its flags and succeeds", []string{"incident", "--help"}, 0, "kubectl amber incident report [--since T] [--until T] [-n NAMESPACE | -A] [--workload NAME]"},
 		{"report --help prints the usage and the flags and succeeds", []string{"incident", "report", "--help"}, 0, "--since string"},
 		{"incident without a subcommand is a usage error", []string{"incident"}, 2, "kubectl amber incident report [--since T]"},
 		{"an unknown subcommand is refused, naming report", []string{"incident", "summary"}, 2, `unknown subcommand "summary": want report`},
@@ -62,12 +62,7 @@ func TestIncidentUsage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			status := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr)
-			if status != tc.wantStatus || !strings.Contains(stderr.String(), tc.wantStderr) {
-				t.Errorf("status %d, stderr %q; want %d and %q", status, stderr.String(), tc.wantStatus, tc.wantStderr)
-			}
-			if stdout.Len() != 0 {
-				t.Errorf("stdout %q, want nothing printed", stdout.String())
-			}
+			checkUsage(t, status, &stdout, &stderr, tc.wantStatus, tc.want)
 		})
 	}
 }

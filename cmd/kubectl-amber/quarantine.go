@@ -24,20 +24,19 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/util/completion"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
 )
 
-const quarantineUsage = `Usage:
-  kubectl amber quarantine POD --reason "INC-123: unexpected egress" [--keep 24h] [-n NAMESPACE] [--name NAME] [--wait 30s]
-
-Takes a suspect pod of a GDPRWorkload out of service without deleting it, so that it can
+const quarantineLong = `Takes a suspect pod of a GDPRWorkload out of service without deleting it, so that it can
 be examined: Amber makes a fresh pod of the same pinned revision first; once that is Ready,
 the suspect pod loses the template's labels (it leaves every Service), a NetworkPolicy
 denying all its ingress and egress selects it, and it is kept until --keep has passed, or
@@ -50,10 +49,7 @@ service and prints its replacement and when the pod will be deleted.
 
 Exit status: 0 when the Quarantine was created, 1 when Amber cannot quarantine the pod (it
 does not exist, or belongs to no GDPRWorkload), 2 on bad usage or when the cluster cannot be
-reached.
-
-Flags:
-`
+reached.`
 
 // maxKeep is spec.keep's bound, as the Quarantine's schema enforces it.
 const maxKeep = 7 * 24 * time.Hour
@@ -64,23 +60,43 @@ type quarantineRequest struct {
 	keep, wait        time.Duration
 }
 
-// parseQuarantine checks the command line, naming the flag at fault and what is allowed.
-func parseQuarantine(fs *pflag.FlagSet, args []string) (quarantineRequest, error) {
-	reason := fs.String("reason", "", "Why the pod is suspect: an incident or ticket reference, 8 to 1024 characters. Required. No personal data.")
-	keep := fs.String("keep", "24h", "How long the pod is kept for examination once out of service: more than 0s, at most 168h (7 days).")
-	name := fs.String("name", "", "The Quarantine's name (at most 63 lowercase letters, digits and '-'); by default made from the pod's name.")
-	wait := fs.Duration("wait", 30*time.Second, "How long to wait for the pod to leave service before returning; 0 returns at once.")
-	if err := fs.Parse(args); err != nil {
-		return quarantineRequest{}, err
+// quarantineFlags are the command's flags as typed, checked by parseQuarantine.
+type quarantineFlags struct {
+	reason, keep, name string
+	wait               time.Duration
+}
+
+func newQuarantineCommand(kube *genericclioptions.ConfigFlags, f cmdutil.Factory, s streams) *cobra.Command {
+	var flags quarantineFlags
+	cmd := &cobra.Command{
+		Use:               `quarantine POD --reason "INC-123: unexpected egress" [--keep 24h] [-n NAMESPACE] [--name NAME] [--wait 30s]`,
+		Short:             "Take a suspect pod out of service, isolated and kept for examination",
+		Long:              quarantineLong,
+		Example:           `  kubectl amber quarantine payments-7f9c -n shop --reason "INC-123: unexpected egress" --keep 48h`,
+		ValidArgsFunction: completion.ResourceNameCompletionFunc(f, "pods"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exit(quarantineRun(cmd.Context(), kube, flags, args, s.out, s.errOut))
+		},
 	}
-	switch fs.NArg() {
+	fs := cmd.Flags()
+	fs.StringVar(&flags.reason, "reason", "", "Why the pod is suspect: an incident or ticket reference, 8 to 1024 characters. Required. No personal data.")
+	fs.StringVar(&flags.keep, "keep", "24h", "How long the pod is kept for examination once out of service: more than 0s, at most 168h (7 days).")
+	fs.StringVar(&flags.name, "name", "", "The Quarantine's name (at most 63 lowercase letters, digits and '-'); by default made from the pod's name.")
+	fs.DurationVar(&flags.wait, "wait", 30*time.Second, "How long to wait for the pod to leave service before returning; 0 returns at once.")
+	return cmd
+}
+
+// parseQuarantine checks the command line, naming the flag at fault and what is allowed.
+func parseQuarantine(flags quarantineFlags, args []string) (quarantineRequest, error) {
+	reason, keep, name := &flags.reason, &flags.keep, &flags.name
+	switch len(args) {
 	case 0:
 		return quarantineRequest{}, errors.New("name the pod to quarantine: kubectl amber quarantine POD --reason \"...\"")
 	case 1:
 	default:
-		return quarantineRequest{}, fmt.Errorf("unexpected argument %q: quarantine takes one pod", fs.Arg(1))
+		return quarantineRequest{}, fmt.Errorf("unexpected argument %q: quarantine takes one pod", args[1])
 	}
-	req := quarantineRequest{pod: fs.Arg(0), reason: *reason, name: *name, wait: *wait}
+	req := quarantineRequest{pod: args[0], reason: *reason, name: *name, wait: flags.wait}
 	if n := utf8.RuneCountInString(req.reason); n < 8 || n > 1024 {
 		if req.reason == "" {
 			return quarantineRequest{}, errors.New("--reason is required: why the pod is suspect, 8 to 1024 characters (an incident or ticket reference; no personal data)")
@@ -102,20 +118,9 @@ func parseQuarantine(fs *pflag.FlagSet, args []string) (quarantineRequest, error
 	return req, nil
 }
 
-func quarantineCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("kubectl amber quarantine", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, quarantineUsage)
-		fs.PrintDefaults()
-	}
-	kube := genericclioptions.NewConfigFlags(true)
-	kube.AddFlags(fs)
-	req, err := parseQuarantine(fs, args)
+func quarantineRun(ctx context.Context, kube *genericclioptions.ConfigFlags, flags quarantineFlags, args []string, stdout, stderr io.Writer) int {
+	req, err := parseQuarantine(flags, args)
 	if err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return 0
-		}
 		fmt.Fprintf(stderr, "kubectl amber quarantine: %v (see --help)\n", err)
 		return 2
 	}

@@ -34,7 +34,7 @@ func TestQuarantineUsage(t *testing.T) {
 		name       string
 		args       []string
 		wantStatus int
-		wantStderr string
+		want       string
 	}{
 		{"--help prints the usage and the flags and succeeds", []string{"quarantine", "--help"}, 0, "--keep string"},
 		{"the pod is required", append([]string{"quarantine"}, reason...), 2, "name the pod to quarantine"},
@@ -53,12 +53,7 @@ func TestQuarantineUsage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			status := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr)
-			if status != tc.wantStatus || !strings.Contains(stderr.String(), tc.wantStderr) {
-				t.Errorf("status %d, stderr %q; want %d and %q", status, stderr.String(), tc.wantStatus, tc.wantStderr)
-			}
-			if stdout.Len() != 0 {
-				t.Errorf("stdout %q, want nothing printed", stdout.String())
-			}
+			checkUsage(t, status, &stdout, &stderr, tc.wantStatus, tc.want)
 		})
 	}
 }

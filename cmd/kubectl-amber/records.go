@@ -18,12 +18,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -39,22 +38,17 @@ import (
 	"github.com/amber-gdpr/amber/internal/records"
 )
 
-const recordsUsage = `Usage:
-  kubectl amber records [-n NAMESPACE] [--since 30d] [-o markdown|csv|json|fides] [--strict]
-
-Prints the record of processing activities (GDPR Art. 30) of every GDPRWorkload you can
-see, all namespaces unless -n narrows it: one row per workload and purpose, the declared
-spec.processing beside the measures Amber proves from the cluster and the ledger (images
-pinned, hardening and whether every running pod complies, allowed regions and the regions
-pods ran in during the window, drift, the ledger's head, last checkpoint and Verified),
-and findings where the evidence contradicts the declaration.
+const recordsLong = `Prints the record of processing activities (GDPR Art. 30) of every GDPRWorkload you can
+see, all namespaces unless -n narrows it (-A says all namespaces explicitly): one row per
+workload and purpose, the declared spec.processing beside the measures Amber proves from
+the cluster and the ledger (images pinned, hardening and whether every running pod
+complies, allowed regions and the regions pods ran in during the window, drift, the
+ledger's head, last checkpoint and Verified), and findings where the evidence contradicts
+the declaration.
 
 Exit status: 0 when the record was printed (with --strict: and holds no finding; notes do
 not count), 1 with --strict when it holds findings, 2 on bad usage or when the cluster
-cannot be read.
-
-Flags:
-`
+cannot be read.`
 
 // recordedEntryTypes are the ledger entries the record reads.
 var recordedEntryTypes = []string{
@@ -62,50 +56,61 @@ var recordedEntryTypes = []string{
 	string(gdprv1alpha1.AuditPodDeleted), string(gdprv1alpha1.AuditDriftDetected),
 }
 
-func recordsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("kubectl amber records", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, recordsUsage)
-		fs.PrintDefaults()
+// recordsOptions are the flags of 'kubectl amber records' beside kubectl's own.
+type recordsOptions struct {
+	output, since         string
+	strict, allNamespaces bool
+}
+
+func newRecordsCommand(kube *genericclioptions.ConfigFlags, s streams) *cobra.Command {
+	var opts recordsOptions
+	cmd := &cobra.Command{
+		Use:   "records [-n NAMESPACE | -A] [--since 30d] [-o markdown|csv|json|fides] [--strict]",
+		Short: "Print the record of processing activities (GDPR Art. 30), declaration beside evidence",
+		Long:  recordsLong,
+		Example: `  kubectl amber records
+  kubectl amber records -n shop -o csv > art30.csv
+  kubectl amber records -A --strict -o json`,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exit(recordsRun(cmd.Context(), cmd, kube, opts, args, s.out, s.errOut))
+		},
 	}
-	// kubectl's own connection flags (--kubeconfig, --context, -n, --as, …), read the way
-	// kubectl reads them.
-	kube := genericclioptions.NewConfigFlags(true)
-	kube.AddFlags(fs)
-	output := fs.StringP("output", "o", string(records.FormatMarkdown), "Format: markdown, csv (columns in the order of the ICO's and the Irish DPC's record templates), json, or fides (a fideslang system manifest).")
-	since := fs.String("since", records.FormatWindow(records.DefaultWindow), "Evidence window: how far back the ledger is read, in days (30d) or as a duration (720h).")
-	strict := fs.Bool("strict", false, "Exit 1 when the record holds any finding.")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(stderr, "kubectl amber records: %v (see --help)\n", err)
+	fs := cmd.Flags()
+	fs.StringVarP(&opts.output, "output", "o", string(records.FormatMarkdown), "Format: markdown, csv (columns in the order of the ICO's and the Irish DPC's record templates), json, or fides (a fideslang system manifest).")
+	fs.StringVar(&opts.since, "since", records.FormatWindow(records.DefaultWindow), "Evidence window: how far back the ledger is read, in days (30d) or as a duration (720h).")
+	fs.BoolVar(&opts.strict, "strict", false, "Exit 1 when the record holds any finding.")
+	fs.BoolVarP(&opts.allNamespaces, "all-namespaces", "A", false, "Read every namespace (the default without -n).")
+	completeOutput(cmd, records.Formats...)
+	return cmd
+}
+
+func recordsRun(ctx context.Context, cmd *cobra.Command, kube *genericclioptions.ConfigFlags, opts recordsOptions, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintf(stderr, "kubectl amber records: unexpected argument %q: records takes flags only\n", args[0])
 		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kubectl amber records: unexpected argument %q: records takes flags only\n", fs.Arg(0))
-		return 2
-	}
-	format, err := records.ParseFormat(*output)
+	format, err := records.ParseFormat(opts.output)
 	if err != nil {
 		fmt.Fprintf(stderr, "kubectl amber records: %v\n", err)
 		return 2
 	}
-	window, err := records.ParseWindow(*since)
+	window, err := records.ParseWindow(opts.since)
 	if err != nil {
 		fmt.Fprintf(stderr, "kubectl amber records: %v\n", err)
 		return 2
 	}
 
-	c, err := newClient(kube)
+	// Every namespace unless -n: the record covers all the processing one can see.
+	namespace, err := namespaceScope(cmd, kube, opts.allNamespaces, true)
 	if err != nil {
 		fmt.Fprintf(stderr, "kubectl amber records: %v\n", err)
 		return 2
 	}
-	namespace := ""
-	if kube.Namespace != nil {
-		namespace = *kube.Namespace
+	c, err := newClient(kube)
+	if err != nil {
+		fmt.Fprintf(stderr, "kubectl amber records: %v\n", err)
+		return 2
 	}
 	now := time.Now()
 	workloads, err := gather(ctx, c, namespace)
@@ -118,7 +123,7 @@ func recordsCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "kubectl amber records: %v\n", err)
 		return 2
 	}
-	if findings, _ := record.Count(); *strict && findings > 0 {
+	if findings, _ := record.Count(); opts.strict && findings > 0 {
 		fmt.Fprintf(stderr, "kubectl amber records: %d findings (--strict)\n", findings)
 		return 1
 	}

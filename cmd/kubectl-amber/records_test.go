@@ -37,7 +37,7 @@ func TestRecordsUsage(t *testing.T) {
 		name       string
 		args       []string
 		wantStatus int
-		wantStderr string
+		want       string
 	}{
 		{"--help prints the usage and the flags and succeeds", []string{"records", "--help"}, 0, "--since string"},
 		{"an unknown format is refused, naming the formats", []string{"records", "-o", "yaml"}, 2, `-o "yaml": want one of markdown, csv, json, fides`},
@@ -45,17 +45,12 @@ func TestRecordsUsage(t *testing.T) {
 		{"records takes no argument", []string{"records", "payments"}, 2, `unexpected argument "payments": records takes flags only`},
 		{"an unknown flag is refused", []string{"records", "--all"}, 2, "unknown flag: --all"},
 		{"an unreachable cluster is an error, not an empty record", []string{"records", "--server", "https://127.0.0.1:1", "--request-timeout", "5s", "--insecure-skip-tls-verify"}, 2, "kubectl amber records: "},
-		{"the plugin's usage names records", []string{"--help"}, 0, "kubectl amber records [-n NAMESPACE]"},
+		{"the plugin's usage names records", []string{"--help"}, 0, "kubectl amber records [-n NAMESPACE | -A]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			status := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr)
-			if status != tc.wantStatus || !strings.Contains(stderr.String(), tc.wantStderr) {
-				t.Errorf("status %d, stderr %q; want %d and %q", status, stderr.String(), tc.wantStatus, tc.wantStderr)
-			}
-			if stdout.Len() != 0 {
-				t.Errorf("stdout %q, want nothing printed", stdout.String())
-			}
+			checkUsage(t, status, &stdout, &stderr, tc.wantStatus, tc.want)
 		})
 	}
 }

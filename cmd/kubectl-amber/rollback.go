@@ -18,17 +18,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/util/completion"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
@@ -36,10 +37,7 @@ import (
 	"github.com/amber-gdpr/amber/internal/rollback"
 )
 
-const rollbackUsage = `Usage:
-  kubectl amber rollback WORKLOAD [--to-revision N] [-n NAMESPACE] [--dry-run]
-
-Returns a GDPRWorkload to an earlier revision (the previous one by default, or number N of
+const rollbackLong = `Returns a GDPRWorkload to an earlier revision (the previous one by default, or number N of
 'kubectl amber history'), with the digests recorded when that revision was pinned: the tags
 are not resolved again, so a tag that moved since does not change what runs. It writes the
 revision's template and hardening profile back into the workload's spec, and the
@@ -55,10 +53,7 @@ a warning says that the tool will undo the rollback: revert the commit in Git in
 
 Exit status: 0 when rolled back (or, with --dry-run, when it would be), 1 when there is
 nothing to roll back to or the write failed, 2 on bad usage or when the cluster cannot be
-read.
-
-Flags:
-`
+read.`
 
 // beforePatch, set by tests only, runs before each attempt's patch: a test changes the
 // workload there, as Amber's status writes or another person would between read and write.
@@ -67,26 +62,33 @@ var beforePatch func(attempt int)
 // maxRollbackAttempts bounds the patches tried while only Amber's status writes get in between.
 const maxRollbackAttempts = 5
 
-func rollbackCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("kubectl amber rollback", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, rollbackUsage)
-		fs.PrintDefaults()
+// rollbackOptions are the flags of 'kubectl amber rollback' beside kubectl's own.
+type rollbackOptions struct {
+	toRevision int64
+	dryRun     bool
+}
+
+func newRollbackCommand(kube *genericclioptions.ConfigFlags, f cmdutil.Factory, s streams) *cobra.Command {
+	var opts rollbackOptions
+	cmd := &cobra.Command{
+		Use:               "rollback WORKLOAD [--to-revision N] [-n NAMESPACE] [--dry-run]",
+		Short:             "Return a GDPRWorkload to an earlier revision, with the digests recorded then",
+		Long:              rollbackLong,
+		Example:           "  kubectl amber rollback payments -n shop\n  kubectl amber rollback payments -n shop --to-revision 2 --dry-run",
+		ValidArgsFunction: completion.ResourceNameCompletionFunc(f, "gdprworkloads"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exit(rollbackRun(cmd.Context(), kube, opts, args, s.out, s.errOut))
+		},
 	}
-	kube := genericclioptions.NewConfigFlags(true)
-	kube.AddFlags(fs)
-	toRevision := fs.Int64("to-revision", 0, "The revision to roll back to, a number 'kubectl amber history' lists; 0 for the previous revision.")
-	dryRun := fs.Bool("dry-run", false, "Send the change to the API server as a dry run (admission and validation run, nothing is stored) and print what would be restored.")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintf(stderr, "kubectl amber rollback: %v (see --help)\n", err)
-		return 2
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "kubectl amber rollback: want one GDPRWorkload name, got %d arguments (see --help)\n", fs.NArg())
+	cmd.Flags().Int64Var(&opts.toRevision, "to-revision", 0, "The revision to roll back to, a number 'kubectl amber history' lists; 0 for the previous revision.")
+	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "Send the change to the API server as a dry run (admission and validation run, nothing is stored) and print what would be restored.")
+	return cmd
+}
+
+func rollbackRun(ctx context.Context, kube *genericclioptions.ConfigFlags, flags rollbackOptions, args []string, stdout, stderr io.Writer) int {
+	toRevision, dryRun := &flags.toRevision, &flags.dryRun
+	if len(args) != 1 {
+		fmt.Fprintf(stderr, "kubectl amber rollback: want one GDPRWorkload name, got %d arguments (see --help)\n", len(args))
 		return 2
 	}
 	if *toRevision < 0 {
@@ -115,7 +117,7 @@ func rollbackCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	// theirs, and the rollback is tried again on what it reads then.
 	for attempt := 1; ; attempt++ {
 		var revisions []revision.Revision
-		w, revisions, err = readRevisions(ctx, c, namespace, fs.Arg(0))
+		w, revisions, err = readRevisions(ctx, c, namespace, args[0])
 		if err != nil {
 			fmt.Fprintf(stderr, "kubectl amber rollback: %v\n", err)
 			return 2

@@ -21,6 +21,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -212,6 +213,26 @@ func TestRollbackOnAPIServer(t *testing.T) {
 		}
 		if got := read(t); got.Spec.Template.Spec.Containers[0].Image != "r.example/app:2" {
 			t.Errorf("the template was rolled back to %s over someone else's change", got.Spec.Template.Spec.Containers[0].Image)
+		}
+	})
+
+	t.Run("shell completion reads workload names and namespaces from the API server", func(t *testing.T) {
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"history", "-n", "shop", ""}, "pay"},
+			{[]string{"rollback", "-n", "shop", "p"}, "pay"},
+			{[]string{"breakglass", "-n", "shop", "--workload", ""}, "pay"},
+			{[]string{"history", "-n", ""}, "shop"},
+			{[]string{"-n", "sh"}, "shop"},
+		} {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"__complete", "--kubeconfig", kubeconfigPath, "--cache-dir", t.TempDir()}, tc.args...)
+			status := run(ctx, args, strings.NewReader(""), &stdout, &stderr)
+			if lines := strings.Split(stdout.String(), "\n"); status != 0 || !slices.Contains(lines, tc.want) || !slices.Contains(lines, ":4") {
+				t.Errorf("%v: status %d, stdout %q, stderr %q; want %q and :4 (no file completion)", tc.args, status, stdout.String(), stderr.String(), tc.want)
+			}
 		}
 	})
 }

@@ -29,7 +29,7 @@ func TestHistoryAndRollbackUsage(t *testing.T) {
 		name       string
 		args       []string
 		wantStatus int
-		wantStderr string
+		want       string
 	}{
 		{"history --help prints the usage and the flags and succeeds", []string{"history", "--help"}, 0, "kubectl amber history WORKLOAD"},
 		{"history wants a workload name", []string{"history"}, 2, "want one GDPRWorkload name, got 0 arguments"},
@@ -48,12 +48,7 @@ func TestHistoryAndRollbackUsage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			status := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr)
-			if status != tc.wantStatus || !strings.Contains(stderr.String(), tc.wantStderr) {
-				t.Errorf("status %d, stderr %q; want %d and %q", status, stderr.String(), tc.wantStatus, tc.wantStderr)
-			}
-			if stdout.Len() != 0 {
-				t.Errorf("stdout %q, want nothing printed", stdout.String())
-			}
+			checkUsage(t, status, &stdout, &stderr, tc.wantStatus, tc.want)
 		})
 	}
 }

@@ -21,17 +21,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/util/completion"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	gdprv1alpha1 "github.com/amber-gdpr/amber/api/v1alpha1"
@@ -39,39 +38,46 @@ import (
 	"github.com/amber-gdpr/amber/internal/ledger"
 )
 
+const verifyLong = `Verifies the hash chains of Amber's audit ledgers and their signed checkpoints: offline,
+the entries saved with 'kubectl get ae -o json' (or the manager's JSON-lines export) with -f
+and the public key given; online, the ledger named, in -n's namespace (the kubeconfig's
+without -n), with the key the manager publishes in the amber-ledger-public-key ConfigMap.
+
+Exit status: 0 when every chain and its signed checkpoints verify, 1 when one does not
+(naming its first bad entry and what is wrong with it) or no entry was found, 2 on bad
+usage or when the entries cannot be read.`
+
 type verifyOptions struct {
 	file              string
 	publicKey         string
-	namespace         string
 	operatorNamespace string
-	kubeconfig        string
 	maxUnsigned       int
 }
 
-func verifyCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func newVerifyCommand(kube *genericclioptions.ConfigFlags, f cmdutil.Factory, s streams) *cobra.Command {
 	var opts verifyOptions
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&opts.file, "f", "", "File of entries as 'kubectl get ae -o json' prints them, or the manager's JSON-lines export; - reads standard input.")
-	fs.StringVar(&opts.publicKey, "public-key", "", "PEM file of the ledger's public key (the amber.pub of the amber-ledger-public-key ConfigMap). Online, read from the cluster when not given.")
-	fs.StringVar(&opts.namespace, "n", "", "Namespace of the ledger (online; default: the kubeconfig's namespace).")
-	fs.StringVar(&opts.namespace, "namespace", "", "Same as -n.")
-	fs.StringVar(&opts.operatorNamespace, "operator-namespace", "amber-system", "Namespace of Amber's manager, which publishes the public key (online).")
-	fs.StringVar(&opts.kubeconfig, "kubeconfig", "", "Path of the kubeconfig file (online; default: $KUBECONFIG or ~/.kube/config).")
-	fs.IntVar(&opts.maxUnsigned, "max-unsigned", 100, "Most entries allowed in a row without a signed checkpoint: the manager's --audit-checkpoint-every. 0 for no limit.")
-	// Flags may come before or after the ledger name, as with kubectl.
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return 2
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	cmd := &cobra.Command{
+		Use:   "verify (-f FILE --public-key amber.pub | LEDGER)",
+		Short: "Verify audit ledgers: saved entries offline, or a ledger in the cluster",
+		Long:  verifyLong,
+		Example: `  kubectl get ae -n shop -o json > events.json
+  kubectl amber verify -f events.json --public-key amber.pub
+  kubectl amber verify -n shop payments`,
+		ValidArgsFunction: completion.ResourceNameCompletionFunc(f, "auditledgers"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exit(verify(cmd.Context(), cmd, kube, opts, args, s))
+		},
 	}
+	fs := cmd.Flags()
+	fs.StringVarP(&opts.file, "filename", "f", "", "File of entries as 'kubectl get ae -o json' prints them, or the manager's JSON-lines export; - reads standard input.")
+	fs.StringVar(&opts.publicKey, "public-key", "", "PEM file of the ledger's public key (the amber.pub of the amber-ledger-public-key ConfigMap). Online, read from the cluster when not given.")
+	fs.StringVar(&opts.operatorNamespace, "operator-namespace", "amber-system", "Namespace of Amber's manager, which publishes the public key (online).")
+	fs.IntVar(&opts.maxUnsigned, "max-unsigned", 100, "Most entries allowed in a row without a signed checkpoint: the manager's --audit-checkpoint-every. 0 for no limit.")
+	return cmd
+}
 
+func verify(ctx context.Context, cmd *cobra.Command, kube *genericclioptions.ConfigFlags, opts verifyOptions, positional []string, s streams) int {
+	stdin, stdout, stderr := s.in, s.out, s.errOut
 	var (
 		entries []gdprv1alpha1.AuditEvent
 		keys    ledger.Keys
@@ -85,9 +91,9 @@ func verifyCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		}
 		entries, keys, err = loadOffline(opts, stdin)
 	case opts.file == "" && len(positional) == 1:
-		entries, keys, err = loadOnline(ctx, opts, positional[0])
+		entries, keys, err = loadOnline(ctx, kube, opts, positional[0])
 	default:
-		fmt.Fprintf(stderr, "kubectl amber verify: give either -f FILE or one LEDGER name\n\n%s", usage)
+		fmt.Fprintf(stderr, "kubectl amber verify: give either -f FILE or one LEDGER name\n\n%s", cmd.UsageString())
 		return 2
 	}
 	if err != nil {
@@ -209,32 +215,11 @@ func decodeEntries(r io.Reader) ([]gdprv1alpha1.AuditEvent, error) {
 	}
 }
 
-func loadOnline(ctx context.Context, opts verifyOptions, ledgerName string) ([]gdprv1alpha1.AuditEvent, ledger.Keys, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if opts.kubeconfig != "" {
-		rules.ExplicitPath = opts.kubeconfig
-	}
-	config := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{})
-	namespace := opts.namespace
-	if namespace == "" {
-		ns, _, err := config.Namespace()
-		if err != nil {
-			return nil, nil, err
-		}
-		namespace = ns
-	}
-	restConfig, err := config.ClientConfig()
+func loadOnline(ctx context.Context, kube *genericclioptions.ConfigFlags, opts verifyOptions, ledgerName string) ([]gdprv1alpha1.AuditEvent, ledger.Keys, error) {
+	c, namespace, err := connect(kube)
 	if err != nil {
 		return nil, nil, err
 	}
-	scheme := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(gdprv1alpha1.AddToScheme(scheme))
-	c, err := client.New(restConfig, client.Options{Scheme: scheme})
-	if err != nil {
-		return nil, nil, err
-	}
-
 	keys, err := publicKeys(ctx, c, opts.publicKey, opts.operatorNamespace)
 	if err != nil {
 		return nil, nil, err
