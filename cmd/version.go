@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 package main
 
 // version is the release the manager was built as, set by the image build (`make image`,
