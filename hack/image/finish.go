@@ -56,9 +56,21 @@ func finish(ctx context.Context, from, to string) (string, error) {
 		return "", fmt.Errorf("parse reference %q: %w", to, err)
 	}
 	opts := []remote.Option{remote.WithContext(ctx)}
-	koIndex, err := remote.Index(src, opts...)
+	desc, err := remote.Get(src, opts...)
 	if err != nil {
-		return "", fmt.Errorf("read ko's index %s: %w", src, err)
+		return "", fmt.Errorf("read what ko pushed, %s: %w", src, err)
+	}
+	if !desc.MediaType.IsIndex() {
+		// One platform asked for (ko build --platform): ko pushes a single image.
+		img, err := desc.Image()
+		if err != nil {
+			return "", err
+		}
+		return finishImage(ctx, src, dst, img)
+	}
+	koIndex, err := desc.ImageIndex()
+	if err != nil {
+		return "", err
 	}
 	im, err := koIndex.IndexManifest()
 	if err != nil {
@@ -103,6 +115,28 @@ func finish(ctx context.Context, from, to string) (string, error) {
 		}
 	}
 	return ref, nil
+}
+
+// finishImage is finish for a single image.
+func finishImage(ctx context.Context, src, dst name.Reference, img v1.Image) (string, error) {
+	laidOut, err := relayout(img)
+	if err != nil {
+		return "", err
+	}
+	old, err := img.Digest()
+	if err != nil {
+		return "", err
+	}
+	now, err := laidOut.Digest()
+	if err != nil {
+		return "", err
+	}
+	ref, err := push(ctx, dst.String(), laidOut)
+	if err != nil {
+		return "", err
+	}
+	newDigests := map[v1.Hash]v1.Hash{old: now}
+	return ref, moveSBOM(ctx, src.Context().Tag(sbomTag(old)), dst.Context().Tag(sbomTag(now)), newDigests)
 }
 
 func sbomTag(digest v1.Hash) string {
