@@ -105,8 +105,23 @@ run: manifests generate ## Run the manager from source against the current KUBEC
 	go run ./cmd --webhook-port=$(WEBHOOK_PORT) --webhook-url=https://localhost:$(WEBHOOK_PORT)
 
 .PHONY: docker-build
-docker-build: ## Build the manager image (needs a Docker engine, which the development machines lack).
-	docker build -t $(IMG) .
+docker-build: ## Build the manager image with Docker (needs an engine, which the development machines lack; `make image` is the reference).
+	docker build -t $(IMG) \
+		--build-arg VERSION="$$(git describe --tags --always --dirty)" --build-arg REVISION="$$(git rev-parse HEAD)" .
+
+# The registry `make image` pushes to; a distribution registry is started there when none listens.
+REGISTRY ?= 127.0.0.1:5001
+# `make image` pushes IMG when it is given, else $(REGISTRY)/amber/manager:latest (the default IMG,
+# on ghcr.io, is for deploying a release, not for pushing from here).
+IMAGE_IMG = $(if $(filter command line environment,$(origin IMG)),$(IMG),$(REGISTRY)/amber/manager:latest)
+
+.PHONY: image
+image: ## Build the manager image with ko, no Docker engine: linux/amd64 and linux/arm64, SBOM, pushed to REGISTRY as IMG.
+	REGISTRY="$(REGISTRY)" IMG="$(IMAGE_IMG)" hack/image.sh build
+
+.PHONY: test-image
+test-image: ## Build the image into a registry of its own and check it: user 65532, no shell, /manager, labels, SBOM, both platforms.
+	hack/image.sh test
 
 ##@ Control plane
 

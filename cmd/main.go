@@ -295,7 +295,7 @@ func main() {
 		os.Exit(1)
 	}
 
-	log.Info("Starting manager", "leaderElection", leaderElect, "leaseDuration", leaderElection.LeaseDuration,
+	log.Info("Starting manager", "version", version, "leaderElection", leaderElect, "leaseDuration", leaderElection.LeaseDuration,
 		"renewDeadline", leaderElection.RenewDeadline, "retryPeriod", leaderElection.RetryPeriod)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "Manager exited with an error")
