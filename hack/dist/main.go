@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Command dist writes what users install Amber from, out of config/:
 //
 //	go run ./hack/dist installer -img IMAGE   dist/install.yaml (make build-installer)

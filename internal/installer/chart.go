@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 package installer
 
 import (
@@ -139,7 +138,6 @@ func releaseNames(o *unstructured.Unstructured) error {
 	}
 	return nil
 }
-
 
 // GeneratedDirs are the template directories ChartTemplates fills entirely: a file there that
 // it did not write is left from an object since removed.

@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package installer builds what users install Amber from out of config/: the release manifest
 // (dist/install.yaml, kubebuilder's `make build-installer`) and the generated part of the Helm
 // chart (dist/chart/templates/crd and rbac). Both come from one kustomize build of

@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package chart tests Amber's Helm chart (dist/chart) with the Helm SDK, as `helm lint` and
 // `helm template` would run it: the chart lints clean, every value lands in the manager's
 // Deployment, and the RBAC it renders is config/rbac's, rule for rule. test/e2e/chart_test.go

@@ -16,7 +16,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 package e2e
 
 import (
@@ -95,4 +94,3 @@ var _ = Describe("The Helm chart", Ordered, func() {
 		kubectl(ctx, "get", "crd/gdprworkloads.gdpr.amber.dev", "crd/auditledgers.gdpr.amber.dev")
 	})
 })
-
