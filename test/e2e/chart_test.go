@@ -85,7 +85,8 @@ var _ = Describe("The Helm chart", Ordered, func() {
 		_, err = uninstall.Run(release)
 		Expect(err).NotTo(HaveOccurred())
 		Eventually(func(g Gomega) {
-			out, err := k8s.Run(ctx, "get", "deployment,service,serviceaccount,role,rolebinding", "-n", releaseNamespace, "-o", "name")
+			out, err := k8s.Run(ctx, "get", "deployment,service,serviceaccount,role,rolebinding", "-n", releaseNamespace,
+				"-l", "app.kubernetes.io/instance="+release, "-o", "name")
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(out).To(BeEmpty())
 		}, time.Minute, time.Second).Should(Succeed())
