@@ -169,6 +169,14 @@ deploy: manifests ## Deploy the manager with config/default (needs the image IMG
 	"$(CONTROLPLANE_BIN)/kubectl" kustomize config/default | sed 's|ghcr.io/amber-gdpr/amber:latest|$(IMG)|' | \
 		"$(CONTROLPLANE_BIN)/kubectl" apply --server-side -f -
 
+.PHONY: build-installer
+build-installer: manifests ## Write dist/install.yaml, the release manifest (namespace, CRDs, RBAC, manager Deployment, Services) from config/default, for the image IMG.
+	go run ./hack/dist installer -img $(IMG)
+
+.PHONY: helm-chart
+helm-chart: manifests ## Regenerate the Helm chart's dist/chart/templates/crd and rbac from config/ (the rest of dist/chart is written by hand).
+	go run ./hack/dist chart
+
 ##@ Demo
 
 .PHONY: demo

@@ -39,6 +39,10 @@ type Cluster struct {
 	Kubectl string
 	// Kubeconfig is the path of the cluster's kubeconfig file.
 	Kubeconfig string
+	// ManagerKubeconfig, when set (UseManagerServiceAccount), is the kubeconfig every manager
+	// started afterwards runs with: its ServiceAccount's token. Empty: the manager
+	// impersonates ManagerUser.
+	ManagerKubeconfig string
 }
 
 // FromEnv finds the cluster that `make test-e2e` prepared: KUBECONFIG names its kubeconfig and
@@ -132,10 +136,16 @@ func (c *Cluster) StartManagerWithEnv(binary, logPath string, env []string, args
 	if err != nil {
 		return nil, fmt.Errorf("open manager log: %w", err)
 	}
-	kubeconfig, err := c.managerKubeconfig()
-	if err != nil {
-		_ = logFile.Close()
-		return nil, err
+	kubeconfig := c.ManagerKubeconfig
+	if kubeconfig == "" {
+		if kubeconfig, err = c.managerKubeconfig(); err != nil {
+			_ = logFile.Close()
+			return nil, err
+		}
+	} else {
+		// Its keys and serving certificate live in the ServiceAccount's namespace, which its
+		// Role covers, as the Deployment's POD_NAMESPACE says in a cluster.
+		env = append([]string{"POD_NAMESPACE=" + ManagerNamespace}, env...)
 	}
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+kubeconfig), env...)
@@ -153,8 +163,9 @@ func (c *Cluster) StartManagerWithEnv(binary, logPath string, env []string, args
 	return m, nil
 }
 
-// ManagerUser is the user the manager acts as, impersonated by the cluster's admin (in
-// group system:masters, so that no RBAC needs setting up), as `make demo` runs it. Were it
+// ManagerUser is the user the manager acts as when no ManagerKubeconfig is set (benchmarks),
+// impersonated by the cluster's admin (in group system:masters, so that no RBAC needs setting
+// up), as `make demo` runs it. The e2e suite runs it as its ServiceAccount instead. Were it
 // the admin itself, the admission webhooks, which exempt the manager's own user, would
 // exempt every kubectl command of the suite too, and admission would never be tested.
 const ManagerUser = "amber-manager"

@@ -37,7 +37,8 @@ import (
 )
 
 // The end-to-end suite runs on `make cluster` (the real control plane with kwok nodes), the
-// manager as its own process and a real registry (distribution, with basic auth) that the
+// manager as its own process (with the identity of config/default's ServiceAccount and
+// config/rbac's roles) and a real registry (distribution, with basic auth) that the
 // manager pins every image against; it does what a user does: everything through kubectl.
 
 var (
@@ -133,6 +134,10 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	// The CRDs must be served before the manager starts: one started earlier starts its
 	// controllers up to 10s late (the informers poll for the kind).
 	Expect(k8s.InstallCRDs(ctx, "../..", time.Minute)).To(Succeed())
+	// The RBAC that ships is the RBAC that runs: the manager acts as config/default's
+	// ServiceAccount, bound by config/rbac's roles only, so that a permission missing there
+	// fails the spec that needs it. The token outlives the suite (30m in make test-e2e).
+	Expect(k8s.UseManagerServiceAccount(ctx, repoRoot, 2*time.Hour)).To(Succeed())
 	// Every manager of the suite appends to one log and one export. What an earlier run
 	// left goes first, before a manager has them open: an export removed after would leave
 	// the first manager writing to a file nobody can read.
