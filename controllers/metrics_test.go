@@ -17,10 +17,12 @@ limitations under the License.
 package controllers
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -171,5 +173,19 @@ func TestTamperingCountersStartAtZero(t *testing.T) {
 				t.Errorf("no series for %s %s", kind, reason)
 			}
 		}
+	}
+}
+
+func TestLeaderElectionStatusIsExported(t *testing.T) {
+	// AmberNoLeader reads leader_election_master_status, which controller-runtime (not Amber)
+	// registers on its registry for client-go's leader elector: registering it again must be
+	// refused, or the alert would read a metric nobody serves.
+	again := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "leader_election_master_status",
+		Help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",
+	}, []string{"name"})
+	var already prometheus.AlreadyRegisteredError
+	if err := metrics.Registry.Register(again); !errors.As(err, &already) {
+		t.Fatalf("leader_election_master_status is not registered on controller-runtime's registry: Register returned %v", err)
 	}
 }
