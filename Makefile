@@ -15,6 +15,8 @@ GINKGO := go tool ginkgo
 # The control plane (kube-apiserver, etcd, kwok, …) is built from source into this directory,
 # outside the clone; hack/controlplane/build.sh prints it and builds only what is missing.
 CONTROLPLANE_BIN = $(shell hack/controlplane/build.sh)
+# promtool, built from source (hack/tools/promtool.sh) into a cache directory outside the clone.
+PROMTOOL = $(shell hack/tools/promtool.sh)
 
 .PHONY: all
 all: build
@@ -58,7 +60,15 @@ lint: ## Run go vet and staticcheck.
 
 .PHONY: test
 test: manifests generate ## Unit tests and envtest integration suites on a real kube-apiserver and etcd.
-	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" go test ./... -count=1 -coverprofile cover.out
+	KUBEBUILDER_ASSETS="$(CONTROLPLANE_BIN)" AMBER_PROMTOOL="$(PROMTOOL)" go test ./... -count=1 -coverprofile cover.out
+
+.PHONY: test-alerts
+test-alerts: ## promtool check rules and promtool test rules on Amber's alerts (config/prometheus), and the chart's copy of them.
+	AMBER_PROMTOOL="$(PROMTOOL)" go test ./test/alerts/ -count=1 -v
+
+.PHONY: chart-alerts
+chart-alerts: ## Generate dist/chart/templates/prometheus/rules.yaml from config/prometheus/rules.yaml.
+	go test ./test/alerts/ -count=1 -run TestChart -update
 
 .PHONY: test-e2e
 test-e2e: manifests generate cluster ## End-to-end suite on `make cluster` with the manager running (built with -tags failpoints), driving the real kubectl.

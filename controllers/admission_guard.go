@@ -325,6 +325,7 @@ func (g *AdmissionGuard) ensure(ctx context.Context, o guarded) (*tampering, err
 	}
 	if found != nil {
 		ctrl.LoggerFrom(ctx).Info("Putting back tampered admission configuration", "kind", o.kind, "name", name, "reason", found.reason)
+		admissionConfigTampered.WithLabelValues(o.kind, string(found.reason)).Inc()
 	}
 	if err := g.apply(ctx, o); err != nil {
 		return found, err

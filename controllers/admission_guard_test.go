@@ -236,6 +236,8 @@ var _ = Describe("The admission configuration", Ordered, func() {
 	})
 
 	It("is created again within seconds when deleted, and the deletion is recorded without an actor", func() {
+		deletions := exportedMetric("amber_admission_config_tampered_total", map[string]string{"kind": "ValidatingWebhookConfiguration", "reason": string(gdprv1alpha1.AuditReasonConfigDeleted)})
+		before := *deletions()
 		Expect(k8sClient.Delete(ctx, config())).To(Succeed())
 		Eventually(func() bool {
 			c := config()
@@ -244,6 +246,7 @@ var _ = Describe("The admission configuration", Ordered, func() {
 		Eventually(func() []gdprv1alpha1.AuditEvent { return tampered(gdprv1alpha1.AuditReasonConfigDeleted) }, timeout, interval).Should(HaveLen(1))
 		entry := tampered(gdprv1alpha1.AuditReasonConfigDeleted)[0]
 		Expect(entry.Spec.Actor).To(BeEmpty(), "the API server does not say who deletes an object")
+		Expect(deletions()).To(HaveValue(Equal(before+1)), "the AmberAdmissionConfigTampered alert reads it")
 		Expect(entry.Spec.Message).To(Equal("ValidatingWebhookConfiguration amber-admission was deleted; Amber created it again. The API server does not say who deletes an object"))
 		Eventually(func() []string { return eventReasons(ctx, namespace) }, timeout, interval).Should(ContainElement(gdprv1alpha1.EventAdmissionConfigTampered))
 		Expect(verifyChain(ctx, namespace, w.Name).Problem).To(BeNil())

@@ -117,6 +117,7 @@ func (r *AuditLedgerReconciler) Reconcile(ctx context.Context, req reconcile.Req
 			// A ledger made again under the same name is a new chain: what was verified of
 			// the old one must not anchor it.
 			r.forgetVerified(req.NamespacedName)
+			forgetLedger(req.NamespacedName)
 		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
@@ -125,6 +126,7 @@ func (r *AuditLedgerReconciler) Reconcile(ctx context.Context, req reconcile.Req
 	scope.requeue(r.FullVerifyInterval)
 	defer func() {
 		summarizeLedger(scope, retErr)
+		recordLedger(l)
 		base := scope.base
 		if equality.Semantic.DeepEqual(base.Status, l.Status) && r.statusWrites.skippable(l) {
 			return // nothing to write: a status write costs the API server, and every ledger has many reconciles

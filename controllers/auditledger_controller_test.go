@@ -154,6 +154,8 @@ var _ = Describe("Audit ledger conditions", func() {
 			g.Expect(meta.IsStatusConditionTrue(l.Status.Conditions, gdprv1alpha1.ReadyCondition)).To(BeTrue())
 		}, timeout, interval).Should(Succeed())
 
+		verifiedMetric := exportedMetric("amber_ledger_verified", map[string]string{"namespace": ns, "ledger": "forged"})
+		Eventually(verifiedMetric, timeout, interval).Should(HaveValue(BeEquivalentTo(1)))
 		victim := &gdprv1alpha1.AuditEvent{}
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: ledger.EntryName("forged", 2)}, victim)).To(Succeed())
 		Expect(k8sClient.Delete(ctx, victim)).To(Succeed())
@@ -179,6 +181,7 @@ var _ = Describe("Audit ledger conditions", func() {
 			g.Expect(kstatusOf(l)).To(Equal("Failed"))
 		}, timeout, interval).Should(Succeed())
 		Eventually(func() []eventsv1.Event { return ledgerEvents(ctx, ns, "forged", gdprv1alpha1.EventLedgerTampered) }, timeout, interval).Should(HaveLen(1))
+		Eventually(verifiedMetric, timeout, interval).Should(HaveValue(BeEquivalentTo(0)), "the AmberLedgerNotVerified alert reads it")
 
 		By("reconciles that find the chain still broken tell nothing new")
 		for i := range 3 {

@@ -430,6 +430,8 @@ var _ = Describe("Drift", func() {
 		}()
 		Eventually(condition(ctx, w, gdprv1alpha1.StalledCondition), 2*timeout, interval).Should(And(
 			Not(BeNil()), HaveField("Reason", gdprv1alpha1.ReasonDriftLoop), HaveField("Message", ContainSubstring("metadata.labels.rogue"))))
+		driftLoop := exportedMetric("amber_workload_condition", conditionLabels(ns, w.Name, gdprv1alpha1.StalledCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonDriftLoop))
+		Eventually(driftLoop, timeout, interval).Should(HaveValue(BeEquivalentTo(1)), "the AmberDriftLoop alert reads it")
 		replaced := statusOf(ctx, w).Drift.Replaced
 		Consistently(func() int64 { return statusOf(ctx, w).Drift.Replaced }, 2*time.Second, interval).Should(Equal(replaced), "Amber stops")
 		Expect(replaced).To(BeNumerically("<=", 5))
@@ -438,6 +440,7 @@ var _ = Describe("Drift", func() {
 		By("starting again once the spec changes")
 		changeSpec(ctx, w, func(w *gdprv1alpha1.GDPRWorkload) { w.Spec.DriftPolicy.IgnoreMetadata = []string{"rogue"} })
 		eventuallyReady(ctx, w, 1)
+		Eventually(driftLoop, timeout, interval).Should(BeNil(), "the alert resolves")
 		Expect(condition(ctx, w, gdprv1alpha1.StalledCondition)()).To(BeNil())
 	})
 })

@@ -116,6 +116,7 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, workload); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.forgetWorkload(req.NamespacedName, "")
+			workloadConditions.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -139,6 +140,7 @@ func (r *GDPRWorkloadReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	defer func() {
 		summarizeStatus(scope, outcome)
 		setAdmissionGuardedCondition(workload, r.Admission)
+		workloadConditions.record(workload)
 		if equality.Semantic.DeepEqual(base.Status, workload.Status) && r.statusWrites.skippable(workload) {
 			return // nothing to write: every write costs the API server, and there are many reconciles
 		}

@@ -276,6 +276,8 @@ var _ = Describe("Image pinning", func() {
 			w.Spec.Template.Spec.Containers[0].Image = flakyRegistry.Ref("pin-outage/app:2")
 		})
 		Expect(pinFailure(ctx, w, gdprv1alpha1.ReasonRegistryUnavailable).Message).To(ContainSubstring("pin-outage/app:2"))
+		pinningFailing := exportedMetric("amber_workload_condition", conditionLabels(ns, w.Name, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionFalse, gdprv1alpha1.ReasonRegistryUnavailable))
+		Eventually(pinningFailing, timeout, interval).Should(HaveValue(BeEquivalentTo(1)), "the AmberPinningFailing alert reads it")
 		Expect(condition(ctx, w, gdprv1alpha1.ReadyCondition)()).To(HaveField("Status", metav1.ConditionFalse))
 
 		By("a pod lost meanwhile is replaced from the revision that runs")
@@ -298,6 +300,8 @@ var _ = Describe("Image pinning", func() {
 		}, 2*timeout, interval).Should(Succeed())
 		eventuallyReady(ctx, w, 2)
 		Expect(condition(ctx, w, gdprv1alpha1.ImagesPinnedCondition)()).To(HaveField("Status", metav1.ConditionTrue))
+		Eventually(pinningFailing, timeout, interval).Should(BeNil(), "the alert resolves")
+		Eventually(exportedMetric("amber_workload_condition", conditionLabels(ns, w.Name, gdprv1alpha1.ImagesPinnedCondition, metav1.ConditionTrue, gdprv1alpha1.ReasonPinned)), timeout, interval).Should(HaveValue(BeEquivalentTo(1)))
 	})
 
 	It("authenticates with the template's imagePullSecrets, and says so when the registry refuses", func(ctx SpecContext) {
