@@ -345,37 +345,23 @@ func chartTemplate(rules []byte) ([]byte, error) {
 apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
 metadata:
-  name: {{ include "chart.name" . }}-alerts
+  name: {{ include "amber.fullname" . }}-alerts
   namespace: {{ .Release.Namespace }}
   labels:
-    {{- include "chart.labels" . | nindent 4 }}
+    {{- include "amber.labels" . | nindent 4 }}
 `)
 	b.WriteString(spec)
 	b.WriteString("{{- end }}\n")
 	return []byte(b.String()), nil
 }
 
-// standInHelpers define the helper templates the chart's templates include, for a chart
-// without its _helpers.tpl; they give what kubebuilder's helpers give for a release "amber"
-// of a chart "amber".
-const standInHelpers = `{{- define "chart.name" -}}amber{{- end }}
-{{- define "chart.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "chart.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
-{{- end }}
-{{- define "chart.labels" -}}
-{{ include "chart.selectorLabels" . }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-{{- end }}
-`
-
 // render renders one of the chart's templates with text/template and sprig, as Helm does, with
-// the chart's _helpers.tpl when it is there.
+// the chart's own _helpers.tpl (test/chart renders the whole chart with the Helm SDK).
 func render(t *testing.T, file string, values map[string]any) []byte {
 	t.Helper()
-	helpers := standInHelpers
-	if content, err := os.ReadFile(filepath.Join(root, "dist/chart/templates/_helpers.tpl")); err == nil {
-		helpers = string(content)
+	helpers, err := os.ReadFile(filepath.Join(root, "dist/chart/templates/_helpers.tpl"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	content, err := os.ReadFile(filepath.Join(root, file))
 	if err != nil {
@@ -387,7 +373,7 @@ func render(t *testing.T, file string, values map[string]any) []byte {
 		err := tmpl.ExecuteTemplate(&b, name, data)
 		return b.String(), err
 	}})
-	template.Must(tmpl.New("_helpers.tpl").Parse(helpers))
+	template.Must(tmpl.New("_helpers.tpl").Parse(string(helpers)))
 	template.Must(tmpl.New(file).Parse(string(content)))
 	var out bytes.Buffer
 	data := map[string]any{

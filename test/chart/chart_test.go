@@ -22,6 +22,7 @@ package chart
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -410,4 +411,44 @@ func stringsOf(list any) []string {
 		out = append(out, s.(string))
 	}
 	return out
+}
+
+// With prometheus.enable and prometheus.rules.enable, Helm itself renders the ServiceMonitor and
+// the PrometheusRule (test/alerts compares their content with config/prometheus), and the
+// monitor selects the chart's metrics Service by its labels and its port's name.
+func TestThePrometheusObjectsRenderAndSelectTheMetricsService(t *testing.T) {
+	values := map[string]any{"prometheus": map[string]any{
+		"enable": true, "rules": map[string]any{"enable": true, "pinningFailingFor": "30m"},
+	}}
+	var monitor, rule, service *unstructured.Unstructured
+	for _, o := range render(t, "payments", "shop", values) {
+		switch {
+		case o.GetKind() == "ServiceMonitor":
+			monitor = o
+		case o.GetKind() == "PrometheusRule":
+			rule = o
+		case o.GetKind() == "Service" && strings.HasSuffix(o.GetName(), "-metrics"):
+			service = o
+		}
+	}
+	if monitor == nil || rule == nil || service == nil {
+		t.Fatalf("rendered ServiceMonitor %v, PrometheusRule %v, metrics Service %v: want all three", monitor != nil, rule != nil, service != nil)
+	}
+	if monitor.GetNamespace() != "shop" || rule.GetNamespace() != "shop" {
+		t.Errorf("namespaces %q and %q, want the release's (shop)", monitor.GetNamespace(), rule.GetNamespace())
+	}
+	selector, _, _ := unstructured.NestedStringMap(monitor.Object, "spec", "selector", "matchLabels")
+	for key, value := range selector {
+		if service.GetLabels()[key] != value {
+			t.Errorf("the monitor selects %s=%s; the metrics Service %s has %q", key, value, service.GetName(), service.GetLabels()[key])
+		}
+	}
+	endpoints, _, _ := unstructured.NestedSlice(monitor.Object, "spec", "endpoints")
+	ports, _, _ := unstructured.NestedSlice(service.Object, "spec", "ports")
+	if len(endpoints) != 1 || len(ports) != 1 || endpoints[0].(map[string]any)["port"] != ports[0].(map[string]any)["name"] {
+		t.Errorf("the monitor scrapes %v; the metrics Service names its ports %v", endpoints, ports)
+	}
+	if !strings.Contains(fmt.Sprint(rule.Object["spec"]), "for:30m") {
+		t.Errorf("AmberPinningFailing does not wait prometheus.rules.pinningFailingFor (30m): %v", rule.Object["spec"])
+	}
 }
