@@ -127,7 +127,7 @@ func expectNoDiff(ctx context.Context, manager, resource, manifest string) {
 // ("metadata.finalizers", "metadata.labels") and one elsewhere ("spec", "status").
 func ownedPaths(g Gomega, entry metav1.ManagedFieldsEntry) []string {
 	var fields map[string]json.RawMessage
-	g.Expect(json.Unmarshal(entry.FieldsV1.Raw, &fields)).To(Succeed())
+	g.Expect(json.Unmarshal(entry.FieldsV1.GetRawBytes(), &fields)).To(Succeed())
 	var paths []string
 	for top, raw := range fields {
 		if top == "." {
@@ -157,7 +157,7 @@ func owners(ctx context.Context, resource string, path ...string) []string {
 	var managers []string
 	for _, entry := range liveMeta(ctx, Default, resource).ManagedFields {
 		var fields map[string]any
-		Expect(json.Unmarshal(entry.FieldsV1.Raw, &fields)).To(Succeed())
+		Expect(json.Unmarshal(entry.FieldsV1.GetRawBytes(), &fields)).To(Succeed())
 		var node any = fields
 		for _, step := range path {
 			m, ok := node.(map[string]any)
